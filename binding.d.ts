@@ -1,0 +1,63 @@
+// The typed N-API surface of the native addon: the contract between lib/ and native/.
+// lib/native.ts is the only file that loads the addon.
+
+export type DTypeName = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8';
+export type TypedArrayOf = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+/** A native tensor handle: a strided view over reference-counted native storage. */
+export declare class NativeTensor {
+  private constructor();
+  readonly shape: number[];
+  readonly strides: number[];
+  readonly offset: number;
+  readonly dtype: DTypeName;
+  readonly disposed: boolean;
+  readonly isContiguous: boolean;
+  /** Frees this handle's reference to the storage now (views keep it alive). */
+  dispose(): void;
+  /** Copies the elements (row-major) into `out`, which the caller allocates. */
+  read<T extends TypedArrayOf>(out: T): T;
+  sameStorage(other: NativeTensor): boolean;
+}
+
+/** Binary op codes, in the order of native/cpu/kernels.h BinOp. */
+export declare const enum BinOpCode {}
+export interface Binding {
+  NativeTensor: typeof NativeTensor;
+  empty(shape: number[], dtype: DTypeName): NativeTensor;
+  full(shape: number[], dtype: DTypeName, value: number): NativeTensor;
+  fromData(data: TypedArrayOf, shape: number[], dtype: DTypeName): NativeTensor;
+  asStrided(t: NativeTensor, shape: number[], strides: number[], offset: number): NativeTensor;
+  contiguous(t: NativeTensor): NativeTensor;
+  clone(t: NativeTensor): NativeTensor;
+  copy_(dst: NativeTensor, src: NativeTensor): NativeTensor;
+  fill_(t: NativeTensor, value: number): NativeTensor;
+  cast(t: NativeTensor, dtype: DTypeName): NativeTensor;
+  binary(op: number, a: NativeTensor, b: NativeTensor): NativeTensor;
+  binaryScalar(op: number, a: NativeTensor, s: number, reverse: boolean): NativeTensor;
+  unary(op: number, a: NativeTensor): NativeTensor;
+  sum(a: NativeTensor, dims: number[], keepdim: boolean, scale: number): NativeTensor;
+  maxDim(a: NativeTensor, dim: number, keepdim: boolean): [NativeTensor, NativeTensor];
+  matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
+  linear(x: NativeTensor, w: NativeTensor, b: NativeTensor | null): NativeTensor;
+  gemm(kernel: 'blis' | 'naive', a: NativeTensor, b: NativeTensor): NativeTensor;
+  /** reduction: 0 none, 1 mean, 2 sum */
+  crossEntropy(logits: NativeTensor, target: NativeTensor, reduction: number): NativeTensor;
+  crossEntropyBackward(logits: NativeTensor, target: NativeTensor, grad: NativeTensor, reduction: number): NativeTensor;
+  cat(ts: NativeTensor[], dim: number): NativeTensor;
+  indexSelect(a: NativeTensor, dim: number, index: NativeTensor): NativeTensor;
+  gather(a: NativeTensor, dim: number, index: NativeTensor): NativeTensor;
+  scatterAdd(shape: number[], dim: number, index: NativeTensor, src: NativeTensor): NativeTensor;
+  uniform_(t: NativeTensor, low: number, high: number): NativeTensor;
+  normal_(t: NativeTensor, mean: number, std: number): NativeTensor;
+  manualSeed(seed: number): void;
+  randomBits(): number;
+  sgdStep(param: NativeTensor, grad: NativeTensor, buf: NativeTensor | null, lr: number, momentum: number,
+          dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, first: boolean): void;
+  accumulate(grad: NativeTensor, update: NativeTensor, alpha: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  memoryStats(): { liveBytes: number; cachedBytes: number };
+  emptyCache(): void;
+  buildInfo(): { gemmKernel: string; cuda: boolean };
+}

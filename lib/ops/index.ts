@@ -1,0 +1,8 @@
+// Op families (one file each); Tensor methods and the public surface re-export from here.
+export * from './creation';
+export * from './view';
+export * from './elementwise';
+export * from './reduce';
+export * from './linalg';
+export * from './loss';
+export * from './indexing';

@@ -1,0 +1,62 @@
+// matmul and linear, and their backwards (products with the other operand, transposed as
+// strided views: the GEMM packs them, nothing is copied).
+import { native } from '../native';
+import { record, Tensor } from '../tensor';
+import { reshapeRaw, sumToShape } from './util';
+
+function mm(a: Tensor, b: Tensor): Tensor {
+  return new Tensor(native.matmul(a._h, b._h));
+}
+/** Swap the last two dims (a view). */
+function mT(x: Tensor): Tensor {
+  const n = x.ndim;
+  const st = x.strides;
+  const shape = x.shape.slice();
+  const strides = st.slice();
+  [shape[n - 2], shape[n - 1]] = [shape[n - 1], shape[n - 2]];
+  [strides[n - 2], strides[n - 1]] = [strides[n - 1], strides[n - 2]];
+  return new Tensor(native.asStrided(x._h, shape, strides, x._h.offset));
+}
+function unsq(x: Tensor, d: number): Tensor {
+  const shape = x.shape.slice();
+  const st = x.strides.slice();
+  const dd = d < 0 ? shape.length + 1 + d : d;
+  shape.splice(dd, 0, 1);
+  st.splice(dd, 0, 0);
+  return new Tensor(native.asStrided(x._h, shape, st, x._h.offset));
+}
+
+/** Matrix product with PyTorch's rules for 1-D operands and batch broadcasting. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  a._live('matmul');
+  if (!(b instanceof Tensor)) throw new TypeError('matmul: expected other to be a tensor');
+  b._live('matmul');
+  const h = native.matmul(a._h, b._h);
+  return record('matmul', h, [a, b], (g) => {
+    const a2 = a.ndim === 1 ? unsq(a, 0) : a;
+    const b2 = b.ndim === 1 ? unsq(b, -1) : b;
+    let g2 = g;
+    if (a.ndim === 1 && b.ndim === 1) g2 = reshapeRaw(g, [1, 1]);
+    else if (a.ndim === 1) g2 = unsq(g, -2); // [..., N] -> [..., 1, N]
+    else if (b.ndim === 1) g2 = unsq(g, -1); // [..., M] -> [..., M, 1]
+    const ga = a.requiresGrad ? reshapeRaw(sumToShape(mm(g2, mT(b2)), a2.shape), a.shape.slice()) : null;
+    const gb = b.requiresGrad ? reshapeRaw(sumToShape(mm(mT(a2), g2), b2.shape), b.shape.slice()) : null;
+    return [ga, gb];
+  });
+}
+
+/** y = x @ weight^T + bias, in one native call (bias folded into the GEMM's C). */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  x._live('linear');
+  const h = native.linear(x._h, weight._h, bias ? bias._h : null);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record('linear', h, inputs, (g) => {
+    const inF = weight.shape[1];
+    const outF = weight.shape[0];
+    const g2 = reshapeRaw(g, [g.numel() / Math.max(outF, 1), outF]);
+    const gx = x.requiresGrad ? reshapeRaw(mm(g2, weight), x.shape.slice()) : null;
+    const gw = weight.requiresGrad ? mm(mT(g2), reshapeRaw(x, [x.numel() / Math.max(inF, 1), inF])) : null;
+    const gb = bias && bias.requiresGrad ? new Tensor(native.sum(g2._h, [0], false, 1)) : null;
+    return bias ? [gx, gw, gb] : [gx, gw];
+  });
+}

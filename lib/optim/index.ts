@@ -1,0 +1,2 @@
+export { Optimizer, ParamGroup } from './optimizer';
+export { SGD, SGDOptions } from './sgd';

@@ -1,0 +1,258 @@
+// Tensor: a handle to native storage (a strided view) plus shape, dtype, device and the
+// autograd fields. Math lives in lib/ops; the methods here delegate to it.
+import type { NativeTensor, TypedArrayOf } from '../binding';
+import { native } from './native';
+import { Node, BackwardFn } from './autograd/node';
+import { isGradEnabled } from './autograd/grad_mode';
+import { runBackward } from './autograd/engine';
+import * as ops from './ops';
+
+export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8';
+export type Device = 'cpu';
+export type NestedArray = number | boolean | NestedArray[];
+export type Scalar = number;
+
+export const TYPED_ARRAYS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
+} as const;
+
+export type TypedArrayFor<D extends DType> = InstanceType<(typeof TYPED_ARRAYS)[D]>;
+
+export function isFloat(d: DType): boolean {
+  return d === 'float32' || d === 'float64';
+}
+
+export class Tensor {
+  /** @internal the native handle */
+  _h: NativeTensor;
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly device: Device = 'cpu';
+  requiresGrad = false;
+  /** Accumulated gradient after backward() (leaves only). */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
+
+  /** @internal use the creation functions (tensor, zeros, ...) instead */
+  constructor(h: NativeTensor) {
+    this._h = h;
+    this.shape = h.shape;
+    this.dtype = h.dtype as DType;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return this.numel();
+  }
+  numel(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+  get strides(): number[] {
+    return this._live('strides')._h.strides;
+  }
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  get disposed(): boolean {
+    return this._h.disposed;
+  }
+  isContiguous(): boolean {
+    return this._live('isContiguous')._h.isContiguous;
+  }
+
+  /** @internal throws a clear error when the tensor was disposed */
+  _live(op: string): this {
+    if (this._h.disposed) throw new TypeError(`${op}: tensor was disposed and can no longer be used`);
+    return this;
+  }
+
+  // ---- reading out (always copies: no views of native memory are handed to JS) ----
+
+  /** A typed-array copy of the elements in row-major order. */
+  dataSync(): TypedArrayOf {
+    this._live('dataSync');
+    const out = new TYPED_ARRAYS[this.dtype](this.numel());
+    return this._h.read(out);
+  }
+  /** Asynchronous twin of dataSync (the copy is synchronous today). */
+  async data(): Promise<TypedArrayOf> {
+    return this.dataSync();
+  }
+  /** Nested JS arrays of numbers. */
+  toArray(): NestedArray {
+    const flat = this.dataSync();
+    const vals: number[] = Array.from(flat as ArrayLike<number | bigint>, (v) => Number(v));
+    if (this.shape.length === 0) return vals[0];
+    const build = (dim: number, off: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const out: NestedArray[] = new Array(n);
+      if (dim === this.shape.length - 1) {
+        for (let i = 0; i < n; i++) out[i] = vals[off + i];
+        return out;
+      }
+      let step = 1;
+      for (let k = dim + 1; k < this.shape.length; k++) step *= this.shape[k];
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, off + i * step);
+      return out;
+    };
+    return build(0, 0);
+  }
+  /** The value of a one-element tensor as a number. */
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new RangeError(`item: expected a tensor with one element but got shape [${this.shape}]`);
+    }
+    return Number(this.dataSync()[0]);
+  }
+
+  toString(): string {
+    return `tensor(${JSON.stringify(this.toArray())}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  /** Frees the native memory now. Later use throws. Views of it keep the storage alive. */
+  dispose(): void {
+    this._h.dispose();
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
+    this.gradFn = null;
+  }
+
+  // ---- autograd ----
+
+  /** Sets requiresGrad in place (leaves only) and returns this. */
+  requiresGrad_(on = true): this {
+    if (!this.isLeaf && !on) {
+      throw new Error('requiresGrad_: cannot turn off requiresGrad on a non-leaf tensor; use detach()');
+    }
+    if (on && !isFloat(this.dtype)) {
+      throw new TypeError(`requiresGrad_: only float tensors can require gradients (got ${this.dtype})`);
+    }
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** A tensor sharing storage, cut off from the graph. */
+  detach(): Tensor {
+    return new Tensor(this._h);
+  }
+
+  /**
+   * Computes gradients of this tensor with respect to graph leaves. For a non-scalar tensor
+   * pass the gradient of some scalar with respect to it.
+   */
+  backward(gradient?: Tensor, opts: { retainGraph?: boolean } = {}): void {
+    this._live('backward');
+    if (!this.requiresGrad) {
+      throw new Error('backward: tensor does not require grad and has no gradFn (did you call it inside noGrad?)');
+    }
+    let g = gradient;
+    if (!g) {
+      if (this.numel() !== 1) {
+        throw new RangeError(
+          `backward: grad can be implicitly created only for scalar outputs (shape [${this.shape}]); pass a gradient`,
+        );
+      }
+      g = new Tensor(native.full(this.shape, this.dtype, 1));
+    } else if (g.shape.join() !== this.shape.join()) {
+      throw new RangeError(`backward: gradient shape [${g.shape}] does not match tensor shape [${this.shape}]`);
+    }
+    runBackward(this, g, opts.retainGraph ?? false);
+  }
+
+  /** @internal in-place gradient accumulation: this += g */
+  _accumulate(g: Tensor): void {
+    native.accumulate(this._h, g._h, 1);
+  }
+
+  // ---- delegations to lib/ops ----
+  view(...shape: (number | number[])[]): Tensor { return ops.view(this, flatShape(shape)); }
+  reshape(...shape: (number | number[])[]): Tensor { return ops.reshape(this, flatShape(shape)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
+  t(): Tensor { return ops.t(this); }
+  get T(): Tensor { return ops.permute(this, this.shape.map((_, i) => this.shape.length - 1 - i)); }
+  permute(...dims: (number | number[])[]): Tensor { return ops.permute(this, flatShape(dims)); }
+  expand(...shape: (number | number[])[]): Tensor { return ops.expand(this, flatShape(shape)); }
+  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  select(dim: number, index: number): Tensor { return ops.select(this, dim, index); }
+  contiguous(): Tensor { return ops.contiguous(this); }
+  clone(): Tensor { return ops.clone(this); }
+  to(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  float(): Tensor { return ops.cast(this, 'float32'); }
+  double(): Tensor { return ops.cast(this, 'float64'); }
+  long(): Tensor { return ops.cast(this, 'int64'); }
+
+  add(other: Tensor | number, alpha?: number): Tensor { return ops.add(this, other, alpha); }
+  sub(other: Tensor | number, alpha?: number): Tensor { return ops.sub(this, other, alpha); }
+  mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
+  div(other: Tensor | number): Tensor { return ops.div(this, other); }
+  pow(exponent: number): Tensor { return ops.pow(this, exponent); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  relu(): Tensor { return ops.relu(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  eq(other: Tensor | number): Tensor { return ops.eq(this, other); }
+  lt(other: Tensor | number): Tensor { return ops.lt(this, other); }
+  gt(other: Tensor | number): Tensor { return ops.gt(this, other); }
+
+  sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? ops.maxAll(this) : ops.maxDim(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+
+  // in place (no autograd; for initialisation and optimizers)
+  fill_(value: number): this { ops.checkInPlace(this, 'fill_'); native.fill_(this._h, value); return this; }
+  zero_(): this { return this.fill_(0); }
+  copy_(src: Tensor): this { ops.checkInPlace(this, 'copy_'); native.copy_(this._h, src._h); return this; }
+  uniform_(low = 0, high = 1): this { ops.checkInPlace(this, 'uniform_'); native.uniform_(this._h, low, high); return this; }
+  normal_(mean = 0, std = 1): this { ops.checkInPlace(this, 'normal_'); native.normal_(this._h, mean, std); return this; }
+}
+
+function flatShape(args: (number | number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return args[0];
+  return args as number[];
+}
+
+/**
+ * Wraps a native result as a tensor and, when grad mode is on and an input requires grad,
+ * records the op in the graph with its backward.
+ * @internal
+ */
+export function record(name: string, h: NativeTensor, inputs: Tensor[], backward: BackwardFn): Tensor {
+  const out = new Tensor(h);
+  if (isGradEnabled()) {
+    for (const x of inputs) {
+      if (x.requiresGrad) {
+        out.requiresGrad = true;
+        out.gradFn = new Node(name, inputs, backward);
+        break;
+      }
+    }
+  }
+  return out;
+}

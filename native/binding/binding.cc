@@ -1,0 +1,591 @@
+// N-API glue: argument checks and conversion, JS errors. No math here.
+//
+// Every exported function runs inside guard(), which turns C++ exceptions (flint::TypeError,
+// flint::RangeError, std::bad_alloc, anything else) into JS exceptions, so bad input never
+// aborts the process. State lives in per-environment instance data (worker_threads safe).
+#include <napi.h>
+
+#include "core/context.h"
+#include "cpu/gemm.h"
+#include "cpu/kernels.h"
+
+namespace flint {
+namespace {
+
+struct Instance {
+  Context ctx;
+  Napi::FunctionReference tensor_ctor;
+};
+
+const napi_type_tag kTensorTag = {0x7f1a2b3c4d5e6f70ULL, 0x1122334455667788ULL};
+
+Instance& inst(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
+
+// ---- the native tensor handle ----
+
+class NativeTensor : public Napi::ObjectWrap<NativeTensor> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeTensor",
+                       {
+                           InstanceAccessor<&NativeTensor::GetShape>("shape"),
+                           InstanceAccessor<&NativeTensor::GetStrides>("strides"),
+                           InstanceAccessor<&NativeTensor::GetOffset>("offset"),
+                           InstanceAccessor<&NativeTensor::GetDtype>("dtype"),
+                           InstanceAccessor<&NativeTensor::GetDisposed>("disposed"),
+                           InstanceAccessor<&NativeTensor::GetContiguous>("isContiguous"),
+                           InstanceMethod<&NativeTensor::Dispose>("dispose"),
+                           InstanceMethod<&NativeTensor::Read>("read"),
+                           InstanceMethod<&NativeTensor::SameStorage>("sameStorage"),
+                       });
+  }
+  NativeTensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTensor>(info) {
+    info.This().As<Napi::Object>().TypeTag(&kTensorTag);
+  }
+  ~NativeTensor() { release(); }
+
+  void set(Napi::Env env, Tensor t, bool owns) {
+    t_ = std::move(t);
+    if (owns && t_.storage) {
+      reported_ = (int64_t)t_.storage->capacity;
+      Napi::MemoryManagement::AdjustExternalMemory(env, reported_);
+    }
+    env_ = env;
+  }
+  const Tensor& get(const char* op, const char* arg) const {
+    if (!t_.storage)
+      throw TypeError(std::string(op) + ": " + arg + " was disposed and can no longer be used");
+    return t_;
+  }
+
+ private:
+  void release() {
+    if (reported_ && env_) Napi::MemoryManagement::AdjustExternalMemory(env_, -reported_);
+    reported_ = 0;
+    t_.storage.reset();
+  }
+  Napi::Value GetShape(const Napi::CallbackInfo& info);
+  Napi::Value GetStrides(const Napi::CallbackInfo& info);
+  Napi::Value GetOffset(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)t_.offset); }
+  Napi::Value GetDtype(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), dtype_name(t_.dtype)); }
+  Napi::Value GetDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !t_.storage); }
+  Napi::Value GetContiguous(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), t_.is_contiguous());
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    release();
+    return info.Env().Undefined();
+  }
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value SameStorage(const Napi::CallbackInfo& info);
+
+  Tensor t_;
+  int64_t reported_ = 0;
+  napi_env env_ = nullptr;
+};
+
+Napi::Array to_array(Napi::Env env, const Shape& s) {
+  Napi::Array a = Napi::Array::New(env, s.size());
+  for (size_t i = 0; i < s.size(); i++) a.Set((uint32_t)i, Napi::Number::New(env, (double)s[i]));
+  return a;
+}
+Napi::Value NativeTensor::GetShape(const Napi::CallbackInfo& info) { return to_array(info.Env(), t_.shape); }
+Napi::Value NativeTensor::GetStrides(const Napi::CallbackInfo& info) { return to_array(info.Env(), t_.strides); }
+
+// Wraps a core tensor in a new JS handle. owns: this handle brought the storage into being
+// (views share it and report no memory of their own).
+Napi::Object wrap(Napi::Env env, Tensor t, bool owns = true) {
+  Napi::Object o = inst(env).tensor_ctor.New({});
+  NativeTensor::Unwrap(o)->set(env, std::move(t), owns);
+  return o;
+}
+
+// ---- argument helpers: each names the op and the argument ----
+
+std::string arg_name(int i) { return "argument " + std::to_string(i + 1); }
+
+const Tensor& tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag))
+    throw TypeError(std::string(op) + ": expected " + name + " to be a tensor");
+  return NativeTensor::Unwrap(v.As<Napi::Object>())->get(op, name);
+}
+const Tensor* opt_tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  return &tensor_arg(info, i, op, name);
+}
+double num_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
+  if (!info[i].IsNumber()) throw TypeError(std::string(op) + ": expected " + name + " to be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+int64_t int_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
+  double d = num_arg(info, i, op, name);
+  if (d != (double)(int64_t)d) throw TypeError(std::string(op) + ": expected " + name + " to be an integer but got " + std::to_string(d));
+  return (int64_t)d;
+}
+bool bool_arg(const Napi::CallbackInfo& info, int i) { return info[i].ToBoolean().Value(); }
+Shape shape_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
+  if (!info[i].IsArray()) throw TypeError(std::string(op) + ": expected " + name + " to be an array of integers");
+  Napi::Array a = info[i].As<Napi::Array>();
+  Shape s(a.Length());
+  for (uint32_t k = 0; k < a.Length(); k++) {
+    Napi::Value v = a.Get(k);
+    if (!v.IsNumber()) throw TypeError(std::string(op) + ": expected " + name + " to hold integers");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d != (double)(int64_t)d) throw TypeError(std::string(op) + ": expected " + name + " to hold integers");
+    s[k] = (int64_t)d;
+  }
+  return s;
+}
+DType dtype_arg(const Napi::CallbackInfo& info, int i, const char* op) {
+  if (!info[i].IsString()) throw TypeError(std::string(op) + ": expected dtype to be a string");
+  return dtype_from_name(info[i].As<Napi::String>().Utf8Value());
+}
+
+bool typed_array_matches(napi_typedarray_type t, DType d) {
+  switch (d) {
+    case DType::F32: return t == napi_float32_array;
+    case DType::F64: return t == napi_float64_array;
+    case DType::I32: return t == napi_int32_array;
+    case DType::I64: return t == napi_bigint64_array;
+    case DType::U8: return t == napi_uint8_array || t == napi_uint8_clamped_array;
+  }
+  return false;
+}
+const char* typed_array_for(DType d) {
+  switch (d) {
+    case DType::F32: return "Float32Array";
+    case DType::F64: return "Float64Array";
+    case DType::I32: return "Int32Array";
+    case DType::I64: return "BigInt64Array";
+    case DType::U8: return "Uint8Array";
+  }
+  return "?";
+}
+
+// Runs body, converting every C++ exception into a JS one.
+template <class F>
+Napi::Value guard(const Napi::CallbackInfo& info, F body) {
+  Napi::Env env = info.Env();
+  try {
+    return body(env);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const TypeError& e) {
+    throw Napi::TypeError::New(env, e.what());
+  } catch (const RangeError& e) {
+    throw Napi::RangeError::New(env, e.what());
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
+#define FLINT_FN(name) Napi::Value name(const Napi::CallbackInfo& info)
+
+Napi::Value NativeTensor::Read(const Napi::CallbackInfo& info) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& t = get("read", "tensor");
+    if (!info[0].IsTypedArray()) throw TypeError("read: expected a typed array to copy into");
+    Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+    if (!typed_array_matches(ta.TypedArrayType(), t.dtype))
+      throw TypeError(std::string("read: expected a ") + typed_array_for(t.dtype) + " for a " + dtype_name(t.dtype) + " tensor");
+    if ((int64_t)ta.ElementLength() != t.numel())
+      throw RangeError("read: typed array has " + std::to_string(ta.ElementLength()) + " elements but the tensor has " +
+                       std::to_string(t.numel()));
+    Tensor c = inst(env).ctx.contiguous(t);
+    uint8_t* out = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    std::memcpy(out, c.raw(), (size_t)t.numel() * dtype_size(t.dtype));
+    return info[0];
+  });
+}
+
+Napi::Value NativeTensor::SameStorage(const Napi::CallbackInfo& info) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& a = get("sameStorage", "tensor");
+    const Tensor& b = tensor_arg(info, 0, "sameStorage", "other");
+    return Napi::Boolean::New(env, a.storage == b.storage);
+  });
+}
+
+// ---- creation and views ----
+
+FLINT_FN(Empty) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, inst(env).ctx.empty(shape_arg(info, 0, "empty", "shape"), dtype_arg(info, 1, "empty")));
+  });
+}
+
+FLINT_FN(Full) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    Tensor t = inst(env).ctx.empty(shape_arg(info, 0, "full", "shape"), dtype_arg(info, 1, "full"));
+    fill_(t, num_arg(info, 2, "full", "value"));
+    return wrap(env, t);
+  });
+}
+
+// fromData(typedArray, shape, dtype): copies the array into a new tensor.
+FLINT_FN(FromData) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    if (!info[0].IsTypedArray()) throw TypeError("tensor: expected data to be a typed array");
+    Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+    Shape shape = shape_arg(info, 1, "tensor", "shape");
+    DType dt = dtype_arg(info, 2, "tensor");
+    if (!typed_array_matches(ta.TypedArrayType(), dt))
+      throw TypeError(std::string("tensor: expected a ") + typed_array_for(dt) + " for dtype " + dtype_name(dt));
+    for (auto v : shape)
+      if (v < 0) throw RangeError("tensor: negative dimension in shape " + shape_str(shape));
+    if ((int64_t)ta.ElementLength() != numel_of(shape))
+      throw RangeError("tensor: data has " + std::to_string(ta.ElementLength()) + " elements but shape " +
+                       shape_str(shape) + " needs " + std::to_string(numel_of(shape)));
+    Tensor t = inst(env).ctx.empty(shape, dt);
+    const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    std::memcpy(t.raw(), src, (size_t)t.numel() * dtype_size(dt));
+    return wrap(env, t);
+  });
+}
+
+// asStrided(t, shape, strides, offset): a view sharing t's storage; checks every element
+// it can address lies inside the storage.
+FLINT_FN(AsStrided) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& t = tensor_arg(info, 0, "view", "input");
+    Shape shape = shape_arg(info, 1, "view", "shape"), strides = shape_arg(info, 2, "view", "strides");
+    int64_t offset = int_arg(info, 3, "view", "offset");
+    if (shape.size() != strides.size())
+      throw RangeError("view: shape " + shape_str(shape) + " and strides " + shape_str(strides) + " differ in length");
+    int64_t cap = (int64_t)(t.storage->nbytes / dtype_size(t.dtype));
+    int64_t lo = offset, hi = offset;
+    bool empty = false;
+    for (size_t i = 0; i < shape.size(); i++) {
+      if (shape[i] < 0) throw RangeError("view: negative dimension in shape " + shape_str(shape));
+      if (shape[i] == 0) empty = true;
+      if (strides[i] >= 0) hi += (shape[i] - 1) * strides[i];
+      else lo += (shape[i] - 1) * strides[i];
+    }
+    if (!empty && (lo < 0 || hi >= cap))
+      throw RangeError("view: shape " + shape_str(shape) + " with strides " + shape_str(strides) + " and offset " +
+                       std::to_string(offset) + " reaches outside a storage of " + std::to_string(cap) + " elements");
+    Tensor v = t;
+    v.shape = shape;
+    v.strides = strides;
+    v.offset = offset;
+    return wrap(env, v, false);
+  });
+}
+
+FLINT_FN(Contiguous) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& t = tensor_arg(info, 0, "contiguous", "input");
+    if (t.is_contiguous()) return info[0];
+    return wrap(env, inst(env).ctx.contiguous(t));
+  });
+}
+
+FLINT_FN(Clone) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& t = tensor_arg(info, 0, "clone", "input");
+    return wrap(env, cast(inst(env).ctx, t, t.dtype));
+  });
+}
+
+// copy_(dst, src): dst[...] = src broadcast to dst's shape. Checked before any write.
+FLINT_FN(Copy) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& dst = tensor_arg(info, 0, "copy_", "destination");
+    const Tensor& src = tensor_arg(info, 1, "copy_", "source");
+    broadcast_strides(src, dst.shape, "copy_");
+    if (dst.storage == src.storage) {
+      Tensor tmp = cast(inst(env).ctx, src, src.dtype);
+      copy_into(dst, tmp);
+    } else {
+      copy_into(dst, src);
+    }
+    return info[0];
+  });
+}
+
+FLINT_FN(Fill) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    fill_(tensor_arg(info, 0, "fill_", "input"), num_arg(info, 1, "fill_", "value"));
+    return info[0];
+  });
+}
+
+FLINT_FN(Cast) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, cast(inst(env).ctx, tensor_arg(info, 0, "to", "input"), dtype_arg(info, 1, "to")));
+  });
+}
+
+// ---- math ----
+
+FLINT_FN(Binary) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    int64_t op = int_arg(info, 0, "binary", "op");
+    if (op < 0 || op >= (int64_t)BinOp::Count) throw RangeError("binary: unknown op " + std::to_string(op));
+    const char* name = binop_name((BinOp)op);
+    return wrap(env, binary(inst(env).ctx, (BinOp)op, tensor_arg(info, 1, name, "input"), tensor_arg(info, 2, name, "other")));
+  });
+}
+
+FLINT_FN(BinaryScalar) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    int64_t op = int_arg(info, 0, "binary", "op");
+    if (op < 0 || op >= (int64_t)BinOp::Count) throw RangeError("binary: unknown op " + std::to_string(op));
+    const char* name = binop_name((BinOp)op);
+    return wrap(env, binary_scalar(inst(env).ctx, (BinOp)op, tensor_arg(info, 1, name, "input"),
+                                   num_arg(info, 2, name, "other"), bool_arg(info, 3)));
+  });
+}
+
+FLINT_FN(Unary) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    int64_t op = int_arg(info, 0, "unary", "op");
+    if (op < 0 || op >= (int64_t)UnOp::Count) throw RangeError("unary: unknown op " + std::to_string(op));
+    return wrap(env, unary(inst(env).ctx, (UnOp)op, tensor_arg(info, 1, unop_name((UnOp)op), "input")));
+  });
+}
+
+FLINT_FN(Sum) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& a = tensor_arg(info, 0, "sum", "input");
+    return wrap(env, sum(inst(env).ctx, a, shape_arg(info, 1, "sum", "dims"), bool_arg(info, 2),
+                         num_arg(info, 3, "sum", "scale")));
+  });
+}
+
+FLINT_FN(MaxDim) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    auto r = max_dim(inst(env).ctx, tensor_arg(info, 0, "max", "input"), int_arg(info, 1, "max", "dim"), bool_arg(info, 2));
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, wrap(env, r.first));
+    a.Set(1u, wrap(env, r.second));
+    return a;
+  });
+}
+
+FLINT_FN(Matmul) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, matmul(inst(env).ctx, tensor_arg(info, 0, "matmul", "input"), tensor_arg(info, 1, "matmul", "other")));
+  });
+}
+
+FLINT_FN(Linear) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, linear(inst(env).ctx, tensor_arg(info, 0, "linear", "input"), tensor_arg(info, 1, "linear", "weight"),
+                            opt_tensor_arg(info, 2, "linear", "bias")));
+  });
+}
+
+// gemm(kernel, a, b, transA, transB): 2-D product through a chosen path, for tests and
+// benchmarks. kernel: "blis" (the production path) or "naive" (the oracle).
+FLINT_FN(Gemm) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    std::string which = info[0].ToString().Utf8Value();
+    const Tensor& a = tensor_arg(info, 1, "gemm", "a");
+    const Tensor& b = tensor_arg(info, 2, "gemm", "b");
+    if (a.dtype != DType::F32 || b.dtype != DType::F32 || a.dim() != 2 || b.dim() != 2)
+      throw TypeError("gemm: expected two 2-D float32 tensors but got " + shape_str(a.shape) + " and " + shape_str(b.shape));
+    int64_t M = a.shape[0], K = a.shape[1], N = b.shape[1];
+    if (b.shape[0] != K) throw RangeError("gemm: shapes " + shape_str(a.shape) + " and " + shape_str(b.shape) + " cannot be multiplied");
+    Context& ctx = inst(env).ctx;
+    Tensor c = ctx.empty({M, N}, DType::F32);
+    if (which == "naive")
+      gemm_naive_f32(M, N, K, 1.0f, a.data<float>(), a.strides[0], a.strides[1], b.data<float>(), b.strides[0],
+                     b.strides[1], 0.0f, c.data<float>(), N);
+    else if (which == "blis")
+      gemm_f32(ctx.pool.get(), M, N, K, 1.0f, a.data<float>(), a.strides[0], a.strides[1], b.data<float>(),
+               b.strides[0], b.strides[1], 0.0f, c.data<float>(), N);
+    else
+      throw RangeError("gemm: unknown kernel '" + which + "' (expected blis or naive)");
+    return wrap(env, c);
+  });
+}
+
+FLINT_FN(CrossEntropy) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, cross_entropy(inst(env).ctx, tensor_arg(info, 0, "cross_entropy", "input"),
+                                   tensor_arg(info, 1, "cross_entropy", "target"), (int)int_arg(info, 2, "cross_entropy", "reduction")));
+  });
+}
+
+FLINT_FN(CrossEntropyBackward) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const char* op = "cross_entropy_backward";
+    return wrap(env, cross_entropy_backward(inst(env).ctx, tensor_arg(info, 0, op, "input"), tensor_arg(info, 1, op, "target"),
+                                            tensor_arg(info, 2, op, "grad"), (int)int_arg(info, 3, op, "reduction")));
+  });
+}
+
+FLINT_FN(Cat) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    if (!info[0].IsArray()) throw TypeError("cat: expected an array of tensors");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<Tensor> ts;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value v = arr.Get(i);
+      if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag))
+        throw TypeError("cat: expected element " + std::to_string(i) + " to be a tensor");
+      ts.push_back(NativeTensor::Unwrap(v.As<Napi::Object>())->get("cat", "element"));
+    }
+    return wrap(env, cat(inst(env).ctx, ts, int_arg(info, 1, "cat", "dim")));
+  });
+}
+
+FLINT_FN(IndexSelect) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, index_select(inst(env).ctx, tensor_arg(info, 0, "index_select", "input"),
+                                  int_arg(info, 1, "index_select", "dim"), tensor_arg(info, 2, "index_select", "index")));
+  });
+}
+
+FLINT_FN(Gather) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, gather(inst(env).ctx, tensor_arg(info, 0, "gather", "input"), int_arg(info, 1, "gather", "dim"),
+                            tensor_arg(info, 2, "gather", "index")));
+  });
+}
+
+FLINT_FN(ScatterAdd) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return wrap(env, scatter_add(inst(env).ctx, shape_arg(info, 0, "scatter_add", "shape"), int_arg(info, 1, "scatter_add", "dim"),
+                                 tensor_arg(info, 2, "scatter_add", "index"), tensor_arg(info, 3, "scatter_add", "src")));
+  });
+}
+
+FLINT_FN(Uniform) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    uniform_(inst(env).ctx, tensor_arg(info, 0, "uniform_", "input"), num_arg(info, 1, "uniform_", "low"),
+             num_arg(info, 2, "uniform_", "high"));
+    return info[0];
+  });
+}
+
+FLINT_FN(Normal) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    normal_(inst(env).ctx, tensor_arg(info, 0, "normal_", "input"), num_arg(info, 1, "normal_", "mean"),
+            num_arg(info, 2, "normal_", "std"));
+    return info[0];
+  });
+}
+
+FLINT_FN(ManualSeed) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    inst(env).ctx.rng.seed_with((uint64_t)int_arg(info, 0, "manualSeed", "seed"));
+    return env.Undefined();
+  });
+}
+
+// randomBits(): 32 random bits from the generator, for TS-side shuffles.
+FLINT_FN(RandomBits) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    return Napi::Number::New(env, (double)(uint32_t)(inst(env).ctx.rng.next() >> 32));
+  });
+}
+
+FLINT_FN(SgdStep) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const char* op = "sgd";
+    const Tensor& p = tensor_arg(info, 0, op, "param");
+    const Tensor& g = tensor_arg(info, 1, op, "grad");
+    const Tensor* buf = opt_tensor_arg(info, 2, op, "momentum_buffer");
+    SgdOptions o{num_arg(info, 3, op, "lr"), num_arg(info, 4, op, "momentum"), num_arg(info, 5, op, "dampening"),
+                 num_arg(info, 6, op, "weightDecay"), bool_arg(info, 7), bool_arg(info, 8)};
+    sgd_step_(inst(env).ctx, p, g, buf, o, bool_arg(info, 9));
+    return env.Undefined();
+  });
+}
+
+FLINT_FN(Accumulate) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    axpy_(inst(env).ctx, tensor_arg(info, 0, "accumulate", "grad"), tensor_arg(info, 1, "accumulate", "update"),
+          num_arg(info, 2, "accumulate", "alpha"));
+    return env.Undefined();
+  });
+}
+
+FLINT_FN(SetNumThreads) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    int64_t n = int_arg(info, 0, "setNumThreads", "n");
+    if (n < 1 || n > 1024) throw RangeError("setNumThreads: expected 1..1024 threads but got " + std::to_string(n));
+    inst(env).ctx.pool->set_num_threads((int)n);
+    return env.Undefined();
+  });
+}
+
+FLINT_FN(GetNumThreads) { return Napi::Number::New(info.Env(), inst(info.Env()).ctx.pool->num_threads()); }
+
+FLINT_FN(MemoryStats) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("liveBytes", Napi::Number::New(env, (double)inst(env).ctx.alloc->live_bytes()));
+  o.Set("cachedBytes", Napi::Number::New(env, (double)inst(env).ctx.alloc->cached_bytes()));
+  return o;
+}
+
+FLINT_FN(EmptyCache) {
+  inst(info.Env()).ctx.alloc->empty_cache();
+  return info.Env().Undefined();
+}
+
+FLINT_FN(BuildInfo) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("gemmKernel", Napi::String::New(env, gemm_kernel_name()));
+  o.Set("cuda", Napi::Boolean::New(env, false));
+  return o;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Instance* in = new Instance();
+  env.SetInstanceData<Instance>(in);
+  Napi::Function ctor = NativeTensor::Define(env);
+  in->tensor_ctor = Napi::Persistent(ctor);
+  exports.Set("NativeTensor", ctor);
+#define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, fn, name))
+  EXPORT("empty", Empty);
+  EXPORT("full", Full);
+  EXPORT("fromData", FromData);
+  EXPORT("asStrided", AsStrided);
+  EXPORT("contiguous", Contiguous);
+  EXPORT("clone", Clone);
+  EXPORT("copy_", Copy);
+  EXPORT("fill_", Fill);
+  EXPORT("cast", Cast);
+  EXPORT("binary", Binary);
+  EXPORT("binaryScalar", BinaryScalar);
+  EXPORT("unary", Unary);
+  EXPORT("sum", Sum);
+  EXPORT("maxDim", MaxDim);
+  EXPORT("matmul", Matmul);
+  EXPORT("linear", Linear);
+  EXPORT("gemm", Gemm);
+  EXPORT("crossEntropy", CrossEntropy);
+  EXPORT("crossEntropyBackward", CrossEntropyBackward);
+  EXPORT("cat", Cat);
+  EXPORT("indexSelect", IndexSelect);
+  EXPORT("gather", Gather);
+  EXPORT("scatterAdd", ScatterAdd);
+  EXPORT("uniform_", Uniform);
+  EXPORT("normal_", Normal);
+  EXPORT("manualSeed", ManualSeed);
+  EXPORT("randomBits", RandomBits);
+  EXPORT("sgdStep", SgdStep);
+  EXPORT("accumulate", Accumulate);
+  EXPORT("setNumThreads", SetNumThreads);
+  EXPORT("getNumThreads", GetNumThreads);
+  EXPORT("memoryStats", MemoryStats);
+  EXPORT("emptyCache", EmptyCache);
+  EXPORT("buildInfo", BuildInfo);
+#undef EXPORT
+  return exports;
+}
+
+}  // namespace flint
+
+static Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return flint::Init(env, exports); }
+NODE_API_MODULE(flint, InitAll)

@@ -1,0 +1,109 @@
+// Reductions: sum (and mean via scale) over any set of dims, max/argmax along one dim.
+#include <algorithm>
+#include <cmath>
+
+#include "cpu/kernels.h"
+
+namespace flint {
+
+Tensor sum(Context& ctx, const Tensor& a, std::vector<int64_t> dims, bool keepdim, double scale) {
+  int64_t nd = a.dim();
+  std::vector<bool> red(std::max<int64_t>(nd, 1), false);
+  if (dims.empty()) std::fill(red.begin(), red.end(), true);
+  for (auto d : dims) {
+    int64_t w = wrap_dim(d, nd, "sum");
+    if (red[w]) throw RangeError("sum: dim " + std::to_string(d) + " appears more than once");
+    red[w] = true;
+  }
+  Shape kshape(nd), oshape;
+  for (int64_t i = 0; i < nd; i++) {
+    kshape[i] = red[i] ? 1 : a.shape[i];
+    if (!red[i]) oshape.push_back(a.shape[i]);
+    else if (keepdim) oshape.push_back(1);
+  }
+  if (a.dtype == DType::U8) throw TypeError("sum: not supported for uint8 tensors (cast first)");
+  Tensor out = ctx.empty(keepdim ? kshape : oshape, a.dtype);
+  int64_t no = out.numel();
+  // Accumulate in double (float tensors) or int64 (integer tensors) through a buffer whose
+  // strides are 0 along reduced dims.
+  Shape kst = contiguous_strides(kshape);
+  for (int64_t i = 0; i < nd; i++)
+    if (red[i]) kst[i] = 0;
+  const Shape* st[2] = {&a.strides, &kst};
+  if (is_float(a.dtype)) {
+    std::vector<double> acc(no, 0.0);
+    FLINT_DISPATCH_FLOAT(a.dtype, "sum", T, {
+      const T* p = a.data<T>();
+      T* o = out.data<T>();
+      for_each_strided<2>(a.shape, st, [&](const int64_t* off, int64_t m, const int64_t* in) {
+        const T* x = p + off[0];
+        if (in[1] == 0) {
+          double s = 0;
+          if (in[0] == 1)
+            for (int64_t i = 0; i < m; i++) s += x[i];
+          else
+            for (int64_t i = 0; i < m; i++) s += x[i * in[0]];
+          acc[off[1]] += s;
+        } else {
+          double* q = acc.data() + off[1];
+          for (int64_t i = 0; i < m; i++) q[i * in[1]] += x[i * in[0]];
+        }
+      });
+      for (int64_t i = 0; i < no; i++) o[i] = (T)(acc[i] * scale);
+    });
+  } else {
+    std::vector<int64_t> acc(no, 0);
+    FLINT_DISPATCH_ALL(a.dtype, T, {
+      const T* p = a.data<T>();
+      T* o = out.data<T>();
+      for_each_strided<2>(a.shape, st, [&](const int64_t* off, int64_t m, const int64_t* in) {
+        for (int64_t i = 0; i < m; i++) acc[off[1] + i * in[1]] += (int64_t)p[off[0] + i * in[0]];
+      });
+      for (int64_t i = 0; i < no; i++) o[i] = (T)(scale == 1.0 ? acc[i] : (int64_t)(acc[i] * scale));
+    });
+  }
+  return out;
+}
+
+std::pair<Tensor, Tensor> max_dim(Context& ctx, const Tensor& a, int64_t dim, bool keepdim) {
+  int64_t nd = a.dim();
+  int64_t d = wrap_dim(dim, nd, "max");
+  int64_t len = nd == 0 ? 1 : a.shape[d];
+  if (len == 0) throw RangeError("max: cannot take the max over an empty dimension (shape " + shape_str(a.shape) + ")");
+  Shape outer, ost, kshape = a.shape;
+  for (int64_t i = 0; i < nd; i++)
+    if (i != d) {
+      outer.push_back(a.shape[i]);
+      ost.push_back(a.strides[i]);
+    }
+  int64_t step = nd == 0 ? 0 : a.strides[d];
+  if (nd > 0) kshape[d] = 1;
+  Shape oshape = keepdim ? kshape : outer;
+  Tensor vals = ctx.empty(oshape, a.dtype), idx = ctx.empty(oshape, DType::I64);
+  Shape cst = contiguous_strides(outer);
+  const Shape* st[2] = {&ost, &cst};
+  int64_t* pi = idx.data<int64_t>();
+  FLINT_DISPATCH_ALL(a.dtype, T, {
+    const T* p = a.data<T>();
+    T* pv = vals.data<T>();
+    for_each_strided<2>(outer, st, [&](const int64_t* off, int64_t m, const int64_t* in) {
+      for (int64_t i = 0; i < m; i++) {
+        const T* x = p + off[0] + i * in[0];
+        T best = x[0];
+        int64_t bi = 0;
+        if (best == best) {
+          for (int64_t k = 1; k < len; k++) {
+            T v = x[k * step];
+            if (v != v) { best = v; bi = k; break; }
+            if (v > best) { best = v; bi = k; }
+          }
+        }
+        pv[off[1] + i * in[1]] = best;
+        pi[off[1] + i * in[1]] = bi;
+      }
+    });
+  });
+  return {vals, idx};
+}
+
+}  // namespace flint
