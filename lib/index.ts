@@ -11,6 +11,8 @@ export {
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export * as nn from './nn';
 export * as optim from './optim';
+export * as io from './io';
+export { save, load } from './io';
 export { functional as F } from './nn';
 
 /** Seeds the generator used by initialisation, rand/randn, dropout and shuffling. */
