@@ -97,25 +97,29 @@ export abstract class Module {
   }
 
   /**
-   * Copies values from a state dict into this module's parameters and buffers. Every key,
-   * shape and dtype is checked before anything is written, so a bad state dict leaves the
-   * module unchanged. strict (default): missing and unexpected keys are errors.
+   * Copies values from a state dict into this module's parameters and buffers. Every key and
+   * shape is checked before anything is written, so a bad state dict leaves the module
+   * unchanged; values are cast to the parameter's dtype (PyTorch's copy_). Only the object's own
+   * keys count, and a key that is present must hold a tensor. strict (default): missing and
+   * unexpected keys are errors.
    */
   loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     const strict = opts.strict ?? true;
     if (typeof sd !== 'object' || sd === null) throw new TypeError('loadStateDict: expected an object of tensors');
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in sd));
-    const unexpectedKeys = Object.keys(sd).filter((k) => !(k in own));
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k);
+    const missingKeys = Object.keys(own).filter((k) => !has(k));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !Object.prototype.hasOwnProperty.call(own, k));
+    const withShape = (k: string, t: unknown) => (t instanceof Tensor ? `${k} (shape ${shapeStr(t.shape)})` : k);
     const problems: string[] = [];
     if (strict) {
-      if (missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
-      if (unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+      if (missingKeys.length) problems.push(`missing keys: ${missingKeys.map((k) => withShape(k, own[k])).join(', ')}`);
+      if (unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => withShape(k, sd[k])).join(', ')}`);
     }
     for (const [k, t] of Object.entries(own)) {
+      if (!has(k)) continue;
       const src = sd[k];
-      if (!src) continue;
-      if (!(src instanceof Tensor)) problems.push(`${k}: expected a tensor`);
+      if (!(src instanceof Tensor)) problems.push(`${k}: expected a tensor but got ${src === null ? 'null' : typeof src}`);
       else if (src.shape.join() !== t.shape.join()) {
         problems.push(`${k}: shape ${shapeStr(src.shape)} in the state dict but ${shapeStr(t.shape)} in the model`);
       } else if (src.disposed) problems.push(`${k}: tensor was disposed`);
@@ -124,7 +128,7 @@ export abstract class Module {
       throw new Error(`loadStateDict: cannot load into ${this.constructor.name}: ${problems.join('; ')}`);
     }
     noGrad(() => {
-      for (const [k, t] of Object.entries(own)) if (sd[k]) t.copy_(sd[k]);
+      for (const [k, t] of Object.entries(own)) if (has(k)) t.copy_(sd[k]);
     });
     return { missingKeys, unexpectedKeys };
   }
