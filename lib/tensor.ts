@@ -160,6 +160,9 @@ export class Tensor {
       throw new Error('backward: tensor does not require grad and has no gradFn (did you call it inside noGrad?)');
     }
     let g = gradient;
+    if (g !== undefined && g !== null && !(g instanceof Tensor)) {
+      throw new TypeError('backward: expected gradient to be a tensor (options go second: backward(undefined, { retainGraph: true }))');
+    }
     if (!g) {
       if (this.numel() !== 1) {
         throw new RangeError(
@@ -169,6 +172,10 @@ export class Tensor {
       g = new Tensor(native.full(this.shape, this.dtype, 1));
     } else if (g.shape.join() !== this.shape.join()) {
       throw new RangeError(`backward: gradient shape [${g.shape}] does not match tensor shape [${this.shape}]`);
+    } else if (g.dtype !== this.dtype) {
+      // As PyTorch's engine does (validate_outputs): the gradient takes the tensor's dtype.
+      if (!isFloat(g.dtype)) throw new TypeError(`backward: expected a float gradient but got ${g.dtype}`);
+      g = new Tensor(native.cast(g._live('backward')._h, this.dtype));
     }
     runBackward(this, g, opts.retainGraph ?? false);
   }

@@ -60,12 +60,18 @@ export function maxAll(t: Tensor): Tensor {
   t._live('max');
   if (t.numel() === 0) throw new RangeError(`max: cannot take the max of an empty tensor (shape ${shapeStr(t.shape)})`);
   const flat = reshapeRaw(t, [t.numel()]);
-  const [vh, ih] = native.maxDim(flat._h, 0, false);
-  const inShape = t.shape;
-  const idx = new Tensor(ih);
+  const [vh] = native.maxDim(flat._h, 0, false);
+  const values = new Tensor(vh);
+  // PyTorch's evenly_distribute_backward: g / k to each of the k elements equal to the max
+  // (to each NaN when the max is NaN), not all of g to the first one.
   return record('max', vh, [t], (g) => {
-    const s = native.scatterAdd([numelOf(inShape)], 0, reshapeRaw(idx, [1])._h, reshapeRaw(g, [1])._h);
-    return [reshapeRaw(new Tensor(s), inShape.slice())];
+    const m = values.item();
+    const mask = Number.isNaN(m)
+      ? native.binary(13 /* ne */, t._h, t._h)
+      : native.binaryScalar(8 /* eq */, t._h, m, false);
+    const maskF = native.cast(mask, g.dtype);
+    const k = native.sum(maskF, [], false, 1);
+    return [new Tensor(native.binary(2 /* mul */, maskF, native.binary(3 /* div */, g._h, k)))];
   });
 }
 

@@ -73,6 +73,14 @@ static void walk_index(const Tensor& index, const Shape& target_shape, const Sha
                        const char* op, F f) {
   const int64_t* pi = index.data<int64_t>();
   int64_t nd = index.dim();
+  if (nd == 0) {
+    // 0-d index into a 0-d tensor (PyTorch allows it): one element, and only index 0 exists.
+    if (pi[0] != 0)
+      throw RangeError(std::string(op) + ": index " + std::to_string(pi[0]) +
+                       " is out of range for a zero-dimensional tensor");
+    f(0, 0);
+    return;
+  }
   for (int64_t k = 0; k < nd; k++)
     if (k != d && index.shape[k] > target_shape[k])
       throw RangeError(std::string(op) + ": index shape " + shape_str(index.shape) + " is larger than " +

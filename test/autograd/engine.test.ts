@@ -1,0 +1,171 @@
+// The backward engine: the gradient checker itself, composed graphs (a small MLP), gradient
+// accumulation (a tensor used twice, repeated backward calls), retainGraph, detach, noGrad.
+import * as flint from '../../lib';
+import { record } from '../../lib/tensor';
+import { native } from '../../lib/native';
+import { gradcheck, GradcheckInput, uniform } from '../helpers/gradcheck';
+import { inputMaker } from '../helpers/inputs';
+
+type T = flint.Tensor;
+const { tensor, linear, relu, tanh, crossEntropy, matmul } = flint;
+const inp = inputMaker(9001);
+function gc(fn: (...xs: T[]) => T, inputs: GradcheckInput[]) {
+  expect(gradcheck(fn, inputs).checked).toBeGreaterThan(0);
+}
+const f64 = (v: number[] | number[][], requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
+
+describe('gradcheck catches wrong backwards', () => {
+  // x * x with a chosen (possibly wrong) backward, recorded like a real op.
+  const square = (bw: (x: T, g: T) => T) => (x: T) =>
+    record('square', native.binary(2, x._h, x._h), [x], (g) => [bw(x, g)]);
+  test('a correct backward passes', () => {
+    gc(square((x, g) => g.mul(x).mul(2)), [inp([3, 4])]);
+  });
+  test('a missing factor fails', () => {
+    expect(() => gradcheck(square((x, g) => g.mul(x)), [inp([3, 4])])).toThrow(/gradcheck: input 0 .* element 0: analytic/);
+  });
+  test('a gradient off by 1e-4 relative fails', () => {
+    expect(() => gradcheck(square((x, g) => g.mul(x).mul(2.0002)), [inp([3, 4])])).toThrow(/analytic/);
+  });
+  test('a transposed gradient fails', () => {
+    expect(() => gradcheck(square((x, g) => g.mul(x).mul(2).t().contiguous().view(3, 3)), [inp([3, 3])])).toThrow(/analytic/);
+  });
+  test('an output that does not depend on the inputs is reported', () => {
+    expect(() => gradcheck(() => flint.ones([2], { dtype: 'float64' }), [inp([2])])).toThrow(/does not require grad/);
+  });
+  test('non-contiguous leaves really are non-contiguous', () => {
+    let seen = false;
+    gc((a) => { seen = !a.isContiguous(); return a.mul(2); }, [inp([3, 4], { nc: true })]);
+    expect(seen).toBe(true);
+  });
+});
+
+describe('composed graphs', () => {
+  // x [4, 5] -> linear(5, 6) -> relu -> linear(6, 3) -> cross-entropy
+  const target = tensor([2, 0, 1, 2], { dtype: 'int64' });
+  const mlp = (x: T, w1: T, b1: T, w2: T, b2: T) => crossEntropy(linear(relu(linear(x, w1, b1)), w2, b2), target);
+  test('a small MLP: gradients of input, weights and biases', () => {
+    gc(mlp, [inp([4, 5]), inp([6, 5]), inp([6]), inp([3, 6]), inp([3])]);
+  });
+  test('a small MLP with tanh, matmul and mean-squared error', () => {
+    gc(
+      (x, w1, w2, y) => matmul(tanh(matmul(x, w1)), w2).sub(y).pow(2).mean(),
+      [inp([4, 5]), inp([5, 6]), inp([6, 2]), inp([4, 2], { rg: false })],
+    );
+  });
+  test('nn.Sequential MLP: module gradients equal the gradchecked functional ones', () => {
+    flint.manualSeed(7);
+    const model = new flint.nn.Sequential(
+      new flint.nn.Linear(5, 6, { dtype: 'float64' }),
+      new flint.nn.ReLU(),
+      new flint.nn.Linear(6, 3, { dtype: 'float64' }),
+    );
+    const x = tensor(uniform(20, 3), { shape: [4, 5], dtype: 'float64' });
+    const loss = new flint.nn.CrossEntropyLoss().forward(model.forward(x), target);
+    loss.backward();
+    const ps = model.parameters();
+    const datas = ps.map((p) => Float64Array.from(p.dataSync() as Float64Array));
+    const r = gradcheck((w1, b1, w2, b2) => mlp(x, w1, b1, w2, b2), ps.map((p, i) => ({ data: datas[i], shape: p.shape })));
+    expect(r.checked).toBe(6 * 5 + 6 + 3 * 6 + 3);
+    // the same analytic gradients, through the module API
+    const again = ps.map((p) => tensor(Float64Array.from(p.dataSync() as Float64Array), { shape: p.shape, dtype: 'float64', requiresGrad: true }));
+    mlp(x, again[0], again[1], again[2], again[3]).backward();
+    ps.forEach((p, i) => expect(Array.from(p.grad!.dataSync() as Float64Array)).toEqual(Array.from(again[i].grad!.dataSync() as Float64Array)));
+  });
+  test('a deep chain (iterative topological sort, no stack overflow)', () => {
+    const x = f64([0.5], true);
+    let y: T = x;
+    for (let i = 0; i < 5000; i++) y = y.mul(1.0001);
+    y.sum().backward();
+    expect(x.grad!.item()).toBeCloseTo(Math.pow(1.0001, 5000), 9);
+  });
+});
+
+describe('gradient accumulation', () => {
+  test('a leaf used twice in one op and in two branches', () => {
+    gc((a) => a.mul(a), [inp([5])]);
+    gc((a) => a.exp().add(a).mul(a.tanh()), [inp([5])]);
+    gc((a, b) => a.mul(b).add(a.div(b.add(3))).sub(b.mul(a).mul(a)), [inp([2, 3]), inp([3])]);
+  });
+  test('a non-leaf used twice (gradients meet at an inner node)', () => {
+    gc((a) => { const y = a.mul(2).tanh(); return y.mul(y).add(y); }, [inp([3, 4])]);
+    gc((a) => { const y = a.exp(); return matmul(y, y.t()).sum(1); }, [inp([3, 4])]);
+  });
+  test('x.grad holds the exact sum for a tensor used twice', () => {
+    const x = f64([1, 2, 3], true);
+    x.mul(3).add(x.mul(x)).sum().backward();
+    expect(x.grad!.toArray()).toEqual([5, 7, 9]); // 3 + 2x
+  });
+  test('repeated backward calls accumulate into .grad until zeroed', () => {
+    const x = f64([1, 2, 3], true);
+    x.mul(2).sum().backward();
+    x.mul(x).sum().backward();
+    expect(x.grad!.toArray()).toEqual([4, 6, 8]);
+    const opt = new flint.optim.SGD([x], { lr: 0 });
+    opt.zeroGrad();
+    expect(x.grad).toBeNull();
+    x.mul(5).sum().backward();
+    expect(x.grad!.toArray()).toEqual([5, 5, 5]);
+  });
+  test('the first gradient is a private copy (a later accumulate does not write into another tensor)', () => {
+    const x = f64([1, 2], true);
+    const y = f64([3, 4], true);
+    x.add(y).sum().backward(); // both get the same upstream gradient
+    x.mul(10).sum().backward();
+    expect(x.grad!.toArray()).toEqual([11, 11]);
+    expect(y.grad!.toArray()).toEqual([1, 1]);
+  });
+  test('a broadcast (expanded) gradient is stored as a contiguous tensor of the leaf shape', () => {
+    const x = f64([[1], [2]], true);
+    x.expand(2, 3).sum().backward();
+    expect(x.grad!.isContiguous()).toBe(true);
+    expect(x.grad!.toArray()).toEqual([[3], [3]]);
+  });
+});
+
+describe('graph bookkeeping', () => {
+  test('options passed where the gradient goes get a clear error', () => {
+    const y = f64([1, 2], true).mul(2).sum();
+    expect(() => y.backward({ retainGraph: true } as unknown as T)).toThrow(/backward: expected gradient to be a tensor/);
+  });
+  test('retainGraph', () => {
+    const x = f64([1, 2], true);
+    const y = x.mul(x).sum();
+    y.backward(undefined, { retainGraph: true });
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([4, 8]);
+    expect(() => y.backward()).toThrow(/already freed/);
+  });
+  test('detach and noGrad cut the graph', () => {
+    const x = f64([1, 2], true);
+    const d = x.detach();
+    expect(d.requiresGrad).toBe(false);
+    const z = flint.noGrad(() => x.mul(2));
+    expect(z.requiresGrad).toBe(false);
+    expect(z.gradFn).toBeNull();
+    x.mul(d).sum().backward();
+    expect(x.grad!.toArray()).toEqual([1, 2]);
+  });
+  test('backward on a non-scalar needs a gradient of its shape; the gradient takes its dtype', () => {
+    const x = f64([1, 2], true);
+    expect(() => x.mul(2).backward()).toThrow(/backward: grad can be implicitly created only for scalar outputs \(shape \[2\]\)/);
+    expect(() => x.mul(2).backward(flint.ones([3], { dtype: 'float64' }))).toThrow(/backward: gradient shape \[3\] does not match tensor shape \[2\]/);
+    x.mul(2).backward(flint.ones([2])); // float32 gradient for a float64 tensor: cast, as torch does
+    expect(x.grad!.dtype).toBe('float64');
+    expect(x.grad!.toArray()).toEqual([2, 2]);
+  });
+  test('backward of a tensor that does not require grad', () => {
+    expect(() => f64([1]).mul(2).sum().backward()).toThrow(/backward: tensor does not require grad/);
+  });
+  test('backward on a leaf accumulates the seed', () => {
+    const x = f64([1, 2], true);
+    x.backward(f64([3, 4]));
+    expect(x.grad!.toArray()).toEqual([3, 4]);
+  });
+  test('float32 graphs give float32 gradients', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    x.mul(x).sum().backward();
+    expect(x.grad!.dtype).toBe('float32');
+    expect(Array.from(x.grad!.dataSync() as Float32Array)).toEqual([2, 4, 6]);
+  });
+});

@@ -1,0 +1,81 @@
+// matmul and linear: finite-difference gradient checks (float64) and PyTorch goldens.
+import * as flint from '../../lib';
+import { gradcheck, GradcheckInput } from '../helpers/gradcheck';
+import { inputMaker } from '../helpers/inputs';
+import { runGoldens } from '../helpers/goldens';
+
+type T = flint.Tensor;
+const { matmul, linear } = flint;
+const inp = inputMaker(2001);
+function gc(fn: (...xs: T[]) => T, inputs: GradcheckInput[]) {
+  expect(gradcheck(fn, inputs).checked).toBeGreaterThan(0);
+}
+
+describe('gradcheck: matmul', () => {
+  const cases: [string, number[], number[]][] = [
+    ['1-D x 1-D', [7], [7]],
+    ['1-D x 1-D size 1', [1], [1]],
+    ['1-D x 2-D', [4], [4, 3]],
+    ['2-D x 1-D', [3, 4], [4]],
+    ['2-D x 2-D', [3, 4], [4, 5]],
+    ['2-D x 2-D odd', [1, 7], [7, 1]],
+    ['column x row (K = 1)', [5, 1], [1, 3]],
+    ['batched x 2-D', [2, 3, 4], [4, 5]],
+    ['2-D x batched', [3, 4], [2, 4, 5]],
+    ['batched x batched', [2, 3, 4], [2, 4, 2]],
+    ['batched broadcast both', [2, 1, 3, 4], [3, 4, 2]],
+    ['batch dim 1 vs 2', [1, 3, 4], [2, 4, 2]],
+    ['1-D x batched', [4], [2, 4, 3]],
+    ['batched x 1-D', [2, 3, 4], [4]],
+  ];
+  for (const [name, sa, sb] of cases) {
+    test(`${name} [${sa}] @ [${sb}]`, () => gc(matmul, [inp(sa), inp(sb)]));
+  }
+  test('transposed / non-contiguous operands', () => {
+    gc(matmul, [inp([3, 4], { nc: true }), inp([4, 5])]);
+    gc(matmul, [inp([3, 4]), inp([4, 5], { nc: true })]);
+    gc(matmul, [inp([3, 4], { nc: true }), inp([4, 5], { nc: true })]);
+    gc(matmul, [inp([2, 3, 4], { nc: true }), inp([2, 4, 5], { nc: true })]);
+    gc(matmul, [inp([4], { nc: true }), inp([4, 3], { nc: true })]);
+    gc(matmul, [inp([3, 4], { nc: true }), inp([4], { nc: true })]);
+  });
+  test('views made inside the graph (x.t(), narrow, expand)', () => {
+    gc((a, b) => matmul(a.t(), b), [inp([4, 3]), inp([4, 5])]);
+    gc((a, b) => matmul(a, b.transpose(0, 1)), [inp([3, 4]), inp([5, 4])]);
+    gc((a, b) => matmul(a.narrow(1, 1, 3), b), [inp([3, 5]), inp([3, 2])]);
+    gc((a, b) => matmul(a.expand(2, 3, 4), b), [inp([3, 4]), inp([2, 4, 2])]);
+    gc((a, b) => matmul(a.permute(1, 0, 2), b), [inp([3, 2, 4]), inp([4, 2])]);
+  });
+  test('one operand constant', () => {
+    gc(matmul, [inp([3, 4]), inp([4, 5], { rg: false })]);
+    gc(matmul, [inp([3, 4], { rg: false }), inp([4, 5])]);
+  });
+  test('x @ x (same tensor twice)', () => gc((a) => matmul(a, a), [inp([4, 4])]));
+});
+
+describe('gradcheck: linear', () => {
+  test('with bias', () => gc((x, w, b) => linear(x, w, b), [inp([3, 4]), inp([5, 4]), inp([5])]));
+  test('without bias', () => gc((x, w) => linear(x, w), [inp([3, 4]), inp([5, 4])]));
+  test('null bias', () => gc((x, w) => linear(x, w, null), [inp([3, 4]), inp([2, 4])]));
+  test('3-D input', () => gc((x, w, b) => linear(x, w, b), [inp([2, 3, 4]), inp([5, 4]), inp([5])]));
+  test('1-D input', () => gc((x, w, b) => linear(x, w, b), [inp([4]), inp([3, 4]), inp([3])]));
+  test('odd sizes (1, 7)', () => {
+    gc((x, w, b) => linear(x, w, b), [inp([1, 7]), inp([1, 7]), inp([1])]);
+    gc((x, w, b) => linear(x, w, b), [inp([7, 1]), inp([7, 1]), inp([7])]);
+  });
+  test('non-contiguous input and weight', () => {
+    gc((x, w, b) => linear(x, w, b), [inp([3, 4], { nc: true }), inp([5, 4], { nc: true }), inp([5], { nc: true })]);
+    gc((x, w) => linear(x, w), [inp([2, 3, 4], { nc: true }), inp([5, 4])]);
+  });
+  test('weight used transposed from a view', () => {
+    gc((x, w) => linear(x, w.t()), [inp([3, 4]), inp([4, 5])]);
+  });
+  test('only some inputs require grad', () => {
+    gc((x, w, b) => linear(x, w, b), [inp([3, 4], { rg: false }), inp([5, 4]), inp([5], { rg: false })]);
+    gc((x, w, b) => linear(x, w, b), [inp([3, 4]), inp([5, 4], { rg: false }), inp([5])]);
+  });
+});
+
+describe('goldens vs PyTorch', () => {
+  runGoldens('linalg');
+});
