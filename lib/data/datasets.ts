@@ -1,0 +1,2 @@
+// flint.datasets (torchvision.datasets): the datasets that ship with flint.
+export { MNIST, FashionMNIST, MNISTOptions } from './mnist';

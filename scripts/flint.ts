@@ -1,0 +1,355 @@
+#!/usr/bin/env node
+// flint: the command-line trainer. `flint train --model mlp --dataset mnist --epochs 1` runs the
+// seed recipe (MLP 784-512-256-10, SGD lr 0.01, batch 64, ToTensor + Normalize([0.5], [0.5]))
+// and prints what the PyTorch seed prints: the running loss every 100 batches
+// ('[%d, %5d] loss: %.3f') and the test accuracy. Exit codes: 0 ok, 1 runtime failure, 2 usage.
+import * as path from 'path';
+import { parseArgs } from 'util';
+import * as flint from '../lib';
+import { save } from '../lib/io';
+import { DataLoader, Subset, datasets, transforms } from '../lib/data';
+import type { Tensor } from '../lib/tensor';
+
+const { nn, optim } = flint;
+
+/** Where output goes; tests pass their own. */
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  /** show a redrawn progress bar (a terminal) instead of plain lines */
+  tty: boolean;
+}
+
+const MAIN_HELP = `flint: deep learning for Node.js
+
+Usage: flint <command> [options]
+
+Commands:
+  train     train a model on a dataset and report its test accuracy
+
+Options:
+  -h, --help     show this help (flint <command> --help for a command's options)
+  -v, --version  print the version
+
+Example:
+  flint train --model mlp --dataset mnist --epochs 1 --data ./data/mnist
+`;
+
+const TRAIN_HELP = `Usage: flint train [options]
+
+Trains a model with the seed recipe (SGD, cross-entropy, ToTensor + Normalize([0.5], [0.5]),
+shuffled batches), printing the running loss every 100 batches, then reports test accuracy.
+
+Options:
+  --model NAME        model: ${'mlp'} (784-512-256-10 MLP with ReLU)       [default: mlp]
+  --dataset NAME      mnist or fashion-mnist                          [default: mnist]
+  --epochs N          passes over the training set                     [default: 1]
+  --data DIR          folder holding the four IDX .gz files (train-images-idx3-ubyte.gz, ...).
+                      Without it: $FLINT_DATA/<dataset>, then ./data/<dataset>, then (fashion-mnist)
+                      /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)
+  --download          fetch missing files from the canonical mirrors (md5-checked) into --data
+                      (default ./data/<dataset>)
+  --batch-size N      samples per batch                                [default: 64]
+  --lr X              SGD learning rate                                [default: 0.01]
+  --seed N            seed for initialisation and shuffling            [default: random]
+  --threads N         native threads (FLINT_NUM_THREADS also works)    [default: physical cores]
+  --out FILE          save the trained weights (state dict) as safetensors
+  --json              print a last line of JSON: model, dataset, epochs, testAccuracy,
+                      samplesPerSec, epochSeconds, peakRssMB, threads
+  --quiet             no progress or loss lines
+  -h, --help          show this help
+
+Example:
+  flint train --model mlp --dataset fashion-mnist --epochs 1 --out mlp.safetensors --json
+`;
+
+/** A usage error: message and exit code 2. */
+class UsageError extends Error {}
+
+/**
+ * The seed MLP: 784-512-256-10 with ReLU. Its state dict keys are PyTorch's
+ * (`fc1.weight` [512, 784], `fc1.bias`, ..., `fc3.bias`).
+ */
+export class MLP extends nn.Module {
+  fc1 = new nn.Linear(784, 512);
+  fc2 = new nn.Linear(512, 256);
+  fc3 = new nn.Linear(256, 10);
+  forward(x: Tensor): Tensor {
+    // x: [N, 1, 28, 28] -> [N, 784]
+    const h = x.reshape([x.shape[0], -1]);
+    return this.fc3.forward(flint.relu(this.fc2.forward(flint.relu(this.fc1.forward(h)))));
+  }
+}
+
+const MODELS: Record<string, () => flint.nn.Module> = { mlp: () => new MLP() };
+const DATASETS: Record<string, typeof datasets.MNIST> = { mnist: datasets.MNIST, 'fashion-mnist': datasets.FashionMNIST };
+
+function intOpt(name: string, v: string | undefined, dflt: number | undefined, min: number): number | undefined {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name} expects an integer >= ${min} but got '${v}'`);
+  }
+  return n;
+}
+
+/** '[%d, %5d] loss: %.3f', as the PyTorch seed prints it. */
+export function lossLine(epoch: number, batch: number, loss: number): string {
+  return `[${epoch}, ${String(batch).padStart(5)}] loss: ${loss.toFixed(3)}`;
+}
+
+function progressBar(epoch: number, epochs: number, done: number, total: number, secs: number, samples: number, loss: number): string {
+  const width = 30;
+  const fill = Math.round((done / total) * width);
+  const rate = secs > 0 ? samples / secs : 0;
+  const lossStr = Number.isFinite(loss) ? ` loss ${loss.toFixed(3)}` : '';
+  return `epoch ${epoch}/${epochs} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total} ` +
+    `${secs.toFixed(1)}s ${(rate / 1000).toFixed(1)}k samples/s${lossStr}`;
+}
+
+interface TrainArgs {
+  model: string;
+  dataset: string;
+  epochs: number;
+  data?: string;
+  download: boolean;
+  batchSize: number;
+  lr: number;
+  seed?: number;
+  threads?: number;
+  out?: string;
+  json: boolean;
+  quiet: boolean;
+  limit?: number;
+}
+
+function parseTrain(argv: string[]): TrainArgs | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      dataset: { type: 'string' },
+      epochs: { type: 'string' },
+      data: { type: 'string' },
+      download: { type: 'boolean' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      threads: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      limit: { type: 'string' }, // hidden: use only the first N training and N test samples
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const model = values.model ?? 'mlp';
+  if (!(model in MODELS)) throw new UsageError(`unknown model '${model}' (available: ${Object.keys(MODELS).join(', ')})`);
+  const dataset = values.dataset ?? 'mnist';
+  if (!(dataset in DATASETS)) throw new UsageError(`unknown dataset '${dataset}' (available: ${Object.keys(DATASETS).join(', ')})`);
+  let lr = 0.01;
+  if (values.lr !== undefined) {
+    lr = Number(values.lr);
+    if (values.lr.trim() === '' || !Number.isFinite(lr) || lr <= 0) throw new UsageError(`--lr expects a positive number but got '${values.lr}'`);
+  }
+  for (const k of ['data', 'out'] as const) {
+    if (values[k] === '') throw new UsageError(`--${k} expects a path`);
+  }
+  return {
+    model,
+    dataset,
+    epochs: intOpt('epochs', values.epochs, 1, 1)!,
+    data: values.data,
+    download: values.download ?? false,
+    batchSize: intOpt('batch-size', values['batch-size'], 64, 1)!,
+    lr,
+    seed: intOpt('seed', values.seed, undefined, 0),
+    threads: intOpt('threads', values.threads, undefined, 1),
+    out: values.out,
+    json: values.json ?? false,
+    quiet: values.quiet ?? false,
+    limit: intOpt('limit', values.limit, undefined, 1),
+  };
+}
+
+async function train(a: TrainArgs, io: Io): Promise<void> {
+  if (a.threads !== undefined) flint.setNumThreads(a.threads);
+  const seed = a.seed ?? Math.floor(Math.random() * 2 ** 31);
+  flint.manualSeed(seed);
+  const say = (s: string) => {
+    if (!a.quiet) io.out(s + '\n');
+  };
+
+  const Ds = DATASETS[a.dataset];
+  const tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
+  const root = a.data !== undefined ? path.resolve(a.data) : undefined;
+  const fullTrain = new Ds({ root, train: true, transform: tf, download: a.download });
+  const fullTest = new Ds({ root, train: false, transform: tf, download: a.download });
+  const first = (n: number, lim?: number) => Int32Array.from({ length: Math.min(n, lim ?? n) }, (_, i) => i);
+  const trainSet = a.limit ? new Subset(fullTrain, first(fullTrain.length, a.limit)) : fullTrain;
+  const testSet = a.limit ? new Subset(fullTest, first(fullTest.length, a.limit)) : fullTest;
+  const trainLoader = new DataLoader(trainSet, { batchSize: a.batchSize, shuffle: true });
+  const testLoader = new DataLoader(testSet, { batchSize: 1000 });
+
+  const model = MODELS[a.model]();
+  const criterion = new nn.CrossEntropyLoss();
+  const optimizer = new optim.SGD(model.parameters(), { lr: a.lr });
+  say(`training ${a.model} on ${Ds.title} (${trainSet.length} images from ${fullTrain.root}) for ${a.epochs} ` +
+    `epoch${a.epochs > 1 ? 's' : ''}, batch ${a.batchSize}, lr ${a.lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
+
+  const showBar = io.tty && !a.quiet;
+  const epochSeconds: number[] = [];
+  const nb = trainLoader.length;
+  for (let epoch = 1; epoch <= a.epochs; epoch++) {
+    model.train();
+    const t0 = performance.now();
+    let running = 0;
+    let lastAvg = NaN;
+    let samples = 0;
+    let lastDraw = 0;
+    let i = 0;
+    // for await: the loader yields to the event loop between batches, which lets Node finalize
+    // the tensors of the previous step and return their native memory (a plain for-of loop would
+    // hold all of it until the epoch ends).
+    for await (const [x, y] of trainLoader) {
+      optimizer.zeroGrad();
+      const loss = criterion.forward(model.forward(x), y);
+      loss.backward();
+      optimizer.step();
+      running += loss.item();
+      samples += x.shape[0];
+      i++;
+      if (i % 100 === 0) {
+        lastAvg = running / 100;
+        if (showBar) io.out('\r\x1b[K');
+        say(lossLine(epoch, i, lastAvg));
+        running = 0;
+      }
+      if (showBar) {
+        const now = performance.now();
+        if (now - lastDraw > 100 || i === nb) {
+          lastDraw = now;
+          io.out('\r\x1b[K' + progressBar(epoch, a.epochs, i, nb, (now - t0) / 1000, samples, lastAvg));
+        }
+      }
+    }
+    const secs = (performance.now() - t0) / 1000;
+    epochSeconds.push(secs);
+    if (showBar) io.out('\r\x1b[K');
+    say(`epoch ${epoch}: ${secs.toFixed(2)} s, ${Math.round(samples / secs)} samples/s`);
+  }
+
+  // Test accuracy, as the seed computes it: argmax of the logits, under noGrad, in eval mode.
+  model.eval();
+  let correct = 0;
+  let total = 0;
+  for await (const [x, y] of testLoader) {
+    const pred = flint.noGrad(() => model.forward(x).argmax(1)).dataSync() as BigInt64Array;
+    const want = (y as Tensor).dataSync() as BigInt64Array;
+    for (let k = 0; k < pred.length; k++) if (pred[k] === want[k]) correct++;
+    total += pred.length;
+  }
+  const accuracy = (100 * correct) / total;
+  if (!a.json) io.out(`Accuracy on the ${total} test images: ${accuracy.toFixed(1)} %\n`);
+  else say(`Accuracy on the ${total} test images: ${accuracy.toFixed(1)} %`);
+
+  if (a.out) {
+    const file = path.resolve(a.out);
+    save(model.stateDict(), file, {
+      format: 'pt',
+      model: a.model,
+      dataset: a.dataset,
+      epochs: String(a.epochs),
+      testAccuracy: accuracy.toFixed(2),
+    });
+    say(`saved the state dict to ${file}`);
+  }
+
+  if (a.json) {
+    const totalSecs = epochSeconds.reduce((s, v) => s + v, 0);
+    io.out(JSON.stringify({
+      model: a.model,
+      dataset: a.dataset,
+      epochs: a.epochs,
+      testAccuracy: Math.round(accuracy * 100) / 100,
+      samplesPerSec: Math.round((trainSet.length * a.epochs) / totalSecs),
+      epochSeconds: epochSeconds.map((s) => Math.round(s * 1000) / 1000),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      threads: flint.getNumThreads(),
+      seed,
+      batchSize: a.batchSize,
+      lr: a.lr,
+    }) + '\n');
+  }
+}
+
+function version(): string {
+  // scripts/flint.ts (tests) or dist/scripts/flint.js (the package): the nearest package.json up
+  for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const pkg = require(path.join(dir, 'package.json'));
+      if (pkg.name === 'flint') return pkg.version;
+    } catch {
+      // not here: look further up
+    }
+  }
+  return 'unknown';
+}
+
+/** Runs the CLI with these arguments (without `node flint`); resolves to the exit code. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined) {
+      io.err(MAIN_HELP);
+      return 2;
+    }
+    if (cmd === '-h' || cmd === '--help' || cmd === 'help') {
+      io.out(MAIN_HELP);
+      return 0;
+    }
+    if (cmd === '-v' || cmd === '--version') {
+      io.out(`flint ${version()}\n`);
+      return 0;
+    }
+    if (cmd !== 'train') throw new UsageError(`unknown command '${cmd}' (available: train)`);
+    const a = parseTrain(rest);
+    if (a === 'help') {
+      io.out(TRAIN_HELP);
+      return 0;
+    }
+    await train(a, io);
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'))) {
+      let msg = err.message;
+      const opt = /'(-[^']*)'/.exec(msg);
+      if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && opt) msg = `unknown option '${opt[1]}'`;
+      io.err(`flint: ${msg}\nRun 'flint ${cmd === 'train' ? 'train ' : ''}--help' for usage.\n`);
+      return 2;
+    }
+    io.err(`flint: error: ${err && err.message ? err.message : String(e)}\n`);
+    if (process.env.FLINT_DEBUG) io.err(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+function defaultIo(): Io {
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    tty: Boolean(process.stdout.isTTY) && !process.env.CI,
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
