@@ -1,0 +1,239 @@
+// The GEMM (native/cpu/gemm.cc) against its naive twin: every size 1..70 (M = N = K, plus
+// random triples), the blocking edges (127, 255, 257, 1000 against small other dims, K past
+// KC = 256, M past MC = 72, N past NC = 4080), all four transpositions as transposed views,
+// strided (narrow()ed) operands, 1 vs 2 threads, and the portable micro-kernel in a child
+// process (FLINT_GEMM_KERNEL is read once per process).
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import * as flint from '../../lib';
+import { native } from '../../lib/native';
+import type { Tensor } from '../../lib';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const oracle = require('./gemm_oracle.js') as {
+  compareToNaive(n: typeof native, a: unknown, b: unknown, label: string): { worst: number; failure: string | null };
+  prng(seed: number): () => number;
+};
+
+type Layout = 'nn' | 'nt' | 'tn' | 'tt';
+const LAYOUTS: Layout[] = ['nn', 'nt', 'tn', 'tt'];
+
+/**
+ * A logical [rows, cols] operand. trans: stored as [cols, rows] and viewed through .t();
+ * strided: stored wider and narrow()ed, so the leading dimension exceeds the logical width.
+ */
+function operand(rows: number, cols: number, trans: boolean, strided = false): Tensor {
+  const pad = strided ? 3 : 0;
+  if (trans) {
+    const s = flint.randn([cols, rows + pad]);
+    return (strided ? s.narrow(1, 2, rows) : s).t();
+  }
+  const s = flint.randn([rows, cols + pad]);
+  return strided ? s.narrow(1, 1, cols) : s;
+}
+
+function operands(M: number, N: number, K: number, layout: Layout, strided = false): [Tensor, Tensor] {
+  return [operand(M, K, layout[0] === 't', strided), operand(K, N, layout[1] === 't', strided)];
+}
+
+/** Runs the oracle on every case; returns the failures (empty when all pass) and the worst err/tol. */
+function sweep(cases: [number, number, number][], layouts: Layout[], strided = false): { failures: string[]; worst: number } {
+  const failures: string[] = [];
+  let worst = 0;
+  for (const [M, N, K] of cases) {
+    for (const layout of layouts) {
+      const [a, b] = operands(M, N, K, layout, strided);
+      const r = oracle.compareToNaive(native, a._h, b._h, `${layout}${strided ? ' strided' : ''}`);
+      if (r.failure) failures.push(r.failure);
+      else worst = Math.max(worst, r.worst);
+      a.dispose();
+      b.dispose();
+    }
+  }
+  return { failures: failures.slice(0, 10), worst };
+}
+
+function randomTriples(seed: number, count: number, max: number): [number, number, number][] {
+  const rnd = oracle.prng(seed);
+  const d = () => 1 + Math.floor(rnd() * max);
+  return Array.from({ length: count }, () => [d(), d(), d()] as [number, number, number]);
+}
+
+const BIG = [127, 255, 257, 1000];
+/** Each big size in each position, with small (edge-sized) other dims; a few big pairs. */
+function bigCases(): [number, number, number][] {
+  const rnd = oracle.prng(7);
+  const small = () => [1, 5, 6, 7, 16, 17, 33][Math.floor(rnd() * 7)];
+  const out: [number, number, number][] = [];
+  for (const s of BIG) {
+    out.push([s, small(), small()], [small(), s, small()], [small(), small(), s]);
+  }
+  out.push([257, 257, 20], [127, 9, 1000], [13, 255, 257], [257, 127, 255], [73, 70, 513]);
+  return out;
+}
+
+beforeAll(() => {
+  flint.manualSeed(1234);
+});
+
+describe('gemm: BLIS path vs the naive oracle', () => {
+  test('the addon reports a known micro-kernel', () => {
+    expect(['avx2-6x16', 'portable-6x16']).toContain(flint.buildInfo().gemmKernel);
+  });
+
+  test('M = N = K for every size 1..70, all four transpositions', () => {
+    const cases = Array.from({ length: 70 }, (_, i) => [i + 1, i + 1, i + 1] as [number, number, number]);
+    const r = sweep(cases, LAYOUTS);
+    expect(r.failures).toEqual([]);
+  });
+
+  test('random (M, N, K) triples covering 1..70 in each dimension, all four transpositions', () => {
+    // Plus every size 1..70 in each position against a random pair, so each value is hit per dim.
+    const rnd = oracle.prng(99);
+    const d = () => 1 + Math.floor(rnd() * 70);
+    const cases = randomTriples(42, 200, 70);
+    for (let s = 1; s <= 70; s++) cases.push([s, d(), d()], [d(), s, d()], [d(), d(), s]);
+    const r = sweep(cases, LAYOUTS);
+    expect(r.failures).toEqual([]);
+  });
+
+  test('sizes 127, 255, 257, 1000 and blocking edges, all four transpositions', () => {
+    const r = sweep(bigCases(), LAYOUTS);
+    expect(r.failures).toEqual([]);
+  });
+
+  test('N past the NC = 4080 block and K past several KC = 256 blocks', () => {
+    const r = sweep([[7, 4100, 3], [13, 4097, 20], [6, 17, 1100]], ['nn', 'tt']);
+    expect(r.failures).toEqual([]);
+  });
+
+  test('strided operands (leading dimension > width, via narrow), all four transpositions', () => {
+    const cases: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [6, 16, 8], [17, 33, 65], [70, 70, 70], [127, 20, 257], [1, 300, 64]];
+    const r = sweep(cases, LAYOUTS, true);
+    expect(r.failures).toEqual([]);
+    // The narrowed view really has a leading dimension wider than its logical width.
+    const [a] = operands(5, 7, 3, 'nn', true);
+    expect(a.strides).toEqual([6, 1]);
+  });
+
+  test('neither stride unit (every other column), through asStrided', () => {
+    const M = 37, N = 41, K = 29;
+    const sa = flint.randn([M * 2 * K]);
+    const sb = flint.randn([K * N * 2 + 1]);
+    const a = native.asStrided(sa._h, [M, K], [2 * K, 2], 0);
+    const b = native.asStrided(sb._h, [K, N], [1, 2 * K], 1); // column stride 2K, row stride 1
+    const r = oracle.compareToNaive(native, a, b, 'strided both');
+    expect(r.failure).toBeNull();
+  });
+
+  test('integer-valued data gives bit-exact results (every partial sum is exact in float32)', () => {
+    const rnd = oracle.prng(5);
+    const ints = (n: number) => Float32Array.from({ length: n }, () => Math.floor(rnd() * 7) - 3);
+    const mismatches: string[] = [];
+    for (const [M, N, K] of [[1, 1, 1], [6, 16, 1], [7, 17, 9], [64, 64, 64], [70, 33, 257], [257, 10, 1000]]) {
+      for (const layout of LAYOUTS) {
+        const sa = flint.tensor(ints(M * K), { shape: layout[0] === 't' ? [K, M] : [M, K] });
+        const sb = flint.tensor(ints(K * N), { shape: layout[1] === 't' ? [N, K] : [K, N] });
+        const a = layout[0] === 't' ? sa.t() : sa;
+        const b = layout[1] === 't' ? sb.t() : sb;
+        const got = native.gemm('blis', a._h, b._h).read(new Float32Array(M * N));
+        const ref = native.gemm('naive', a._h, b._h).read(new Float32Array(M * N));
+        if (!got.every((v, i) => v === ref[i])) mismatches.push(`${layout} ${M}x${N}x${K}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  test('empty and K = 0 products', () => {
+    const z = native.gemm('blis', flint.empty([3, 0])._h, flint.empty([0, 4])._h);
+    expect(z.shape).toEqual([3, 4]);
+    expect(Array.from(z.read(new Float32Array(12)))).toEqual(new Array(12).fill(0));
+    expect(native.gemm('blis', flint.empty([0, 5])._h, flint.randn([5, 4])._h).shape).toEqual([0, 4]);
+    expect(native.gemm('blis', flint.randn([3, 5])._h, flint.empty([5, 0])._h).shape).toEqual([3, 0]);
+  });
+
+  test('bad arguments throw errors that name gemm', () => {
+    expect(() => native.gemm('blis', flint.randn([3, 4])._h, flint.randn([5, 2])._h)).toThrow(/gemm: shapes \[3, ?4\] and \[5, ?2\]/);
+    expect(() => native.gemm('blis', flint.randn([3])._h, flint.randn([3, 2])._h)).toThrow(/gemm: expected two 2-D float32/);
+    expect(() => native.gemm('fast' as 'blis', flint.randn([3, 4])._h, flint.randn([4, 2])._h)).toThrow(/gemm: unknown kernel 'fast'/);
+  });
+});
+
+describe('gemm: threads', () => {
+  const saved = flint.getNumThreads();
+  afterAll(() => flint.setNumThreads(saved));
+
+  test('1, 2 and 3 threads give bit-identical results', () => {
+    // Threads split whole MR x NR tiles (or rows / columns on the small path), so every element
+    // is summed in the same order whatever the thread count.
+    const cases: [number, number, number][] = [[1, 512, 784], [6, 16, 8], [23, 45, 67], [64, 512, 784], [64, 10, 256],
+      [784, 512, 64], [257, 300, 257], [1000, 7, 33], [5, 4100, 3], [150, 150, 600]];
+    const differs: string[] = [];
+    for (const [M, N, K] of cases) {
+      for (const layout of ['nn', 'nt', 'tn'] as Layout[]) {
+        const [a, b] = operands(M, N, K, layout);
+        const outs = [1, 2, 3].map((t) => {
+          flint.setNumThreads(t);
+          const c = native.gemm('blis', a._h, b._h);
+          const v = c.read(new Float32Array(M * N));
+          c.dispose();
+          return v;
+        });
+        for (const t of [1, 2]) {
+          if (!outs[t].every((v, i) => Object.is(v, outs[0][i]))) differs.push(`${layout} ${M}x${N}x${K} at ${t + 1} threads`);
+        }
+        a.dispose();
+        b.dispose();
+      }
+    }
+    expect(differs).toEqual([]);
+  });
+
+  test('2 threads also pass the oracle on blocking edges', () => {
+    flint.setNumThreads(2);
+    const r = sweep([[73, 70, 257], [145, 33, 20], [6, 4097, 7]], LAYOUTS);
+    expect(r.failures).toEqual([]);
+  });
+});
+
+describe('gemm: portable micro-kernel (FLINT_GEMM_KERNEL=portable, child process)', () => {
+  test('matches the naive oracle on the same sweep', () => {
+    const script = path.join(__dirname, 'gemm_oracle.js');
+    const res = spawnSync(process.execPath, [script, '11'], {
+      env: { ...process.env, FLINT_GEMM_KERNEL: 'portable' },
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const out = JSON.parse(res.stdout.trim().split('\n').pop() as string);
+    expect(out.kernel).toBe('portable-6x16');
+    expect(out.failures).toEqual([]);
+    expect(out.checked).toBeGreaterThan(800);
+  });
+});
+
+describe('matmul and linear route through the same GEMM', () => {
+  test('matmul on transposed views and linear (x W^T + b) agree with the oracle', () => {
+    const tol = (K: number, bound: number) => K * 2 ** -23 * bound;
+    for (const [M, N, K] of [[64, 512, 784], [1, 10, 256], [33, 7, 70]] as [number, number, number][]) {
+      for (const layout of LAYOUTS) {
+        const [a, b] = operands(M, N, K, layout);
+        const got = flint.matmul(a, b).dataSync() as Float32Array;
+        const ref = native.gemm('naive', a._h, b._h).read(new Float32Array(M * N));
+        const bound = native.gemm('naive', flint.abs(a)._h, flint.abs(b)._h).read(new Float32Array(M * N));
+        const bad = got.findIndex((v, i) => !(Math.abs(v - ref[i]) <= tol(K, bound[i])));
+        expect([layout, M, N, K, bad]).toEqual([layout, M, N, K, -1]);
+      }
+      const x = flint.randn([M, K]);
+      const w = flint.randn([N, K]);
+      const bias = flint.randn([N]);
+      const y = flint.linear(x, w, bias).dataSync() as Float32Array;
+      const ref = native.gemm('naive', x._h, w.t()._h).read(new Float32Array(M * N));
+      const bound = native.gemm('naive', flint.abs(x)._h, flint.abs(w).t()._h).read(new Float32Array(M * N));
+      const bv = bias.dataSync() as Float32Array;
+      const bad = y.findIndex((v, i) => !(Math.abs(v - (ref[i] + bv[i % N])) <= tol(K + 1, bound[i] + Math.abs(bv[i % N]))));
+      expect(['linear', M, N, K, bad]).toEqual(['linear', M, N, K, -1]);
+    }
+  });
+});
