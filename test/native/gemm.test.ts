@@ -204,8 +204,7 @@ describe('gemm: portable micro-kernel (FLINT_GEMM_KERNEL=portable, child process
       encoding: 'utf8',
       timeout: 60000,
     });
-    expect(res.stderr).toBe('');
-    expect(res.status).toBe(0);
+    expect({ status: res.status, stderr: res.stderr.slice(-2000) }).toMatchObject({ status: 0 });
     const out = JSON.parse(res.stdout.trim().split('\n').pop() as string);
     expect(out.kernel).toBe('portable-6x16');
     expect(out.failures).toEqual([]);
