@@ -3,7 +3,18 @@
 // Every exported function runs inside guard(), which turns C++ exceptions (flint::TypeError,
 // flint::RangeError, std::bad_alloc, anything else) into JS exceptions, so bad input never
 // aborts the process. State lives in per-environment instance data (worker_threads safe).
+// Node-API's GC-time ("basic") finalizers: with the experimental module version (see
+// CMakeLists.txt) Node runs them inside garbage collection, so a synchronous training loop
+// frees native memory as it goes instead of after the event loop turns. node-api-headers omit
+// this declaration; node-addon-api needs it to compile its basic-finalizer path.
+#include <node_api.h>
+extern "C" napi_status NAPI_CDECL node_api_post_finalizer(node_api_basic_env env, napi_finalize finalize_cb,
+                                                          void* finalize_data, void* finalize_hint);
+#define NODE_API_EXPERIMENTAL_HAS_POST_FINALIZER
 #include <napi.h>
+
+#include <climits>
+#include <cmath>
 
 #include "core/context.h"
 #include "cpu/gemm.h"
@@ -43,6 +54,9 @@ class NativeTensor : public Napi::ObjectWrap<NativeTensor> {
     info.This().As<Napi::Object>().TypeTag(&kTensorTag);
   }
   ~NativeTensor() { release(); }
+  // A basic finalizer (no JS, no handle scopes): declaring it makes node-addon-api delete this
+  // object, and so release its storage, from inside the garbage collector.
+  void Finalize(Napi::BasicEnv) {}
 
   void set(Napi::Env env, Tensor t, bool owns) {
     t_ = std::move(t);
@@ -104,36 +118,45 @@ Napi::Object wrap(Napi::Env env, Tensor t, bool owns = true) {
 
 std::string arg_name(int i) { return "argument " + std::to_string(i + 1); }
 
-const Tensor& tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
+// Returns a copy (it shares the storage): JS that runs while later arguments are read (a getter
+// in a shape array) may dispose the handle, and the storage must outlive this call.
+Tensor tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
   Napi::Value v = info[i];
   if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag))
     throw TypeError(std::string(op) + ": expected " + name + " to be a tensor");
   return NativeTensor::Unwrap(v.As<Napi::Object>())->get(op, name);
 }
-const Tensor* opt_tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
+// null/undefined -> nullptr; else a copy kept in holder.
+const Tensor* opt_tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name, Tensor& holder) {
   if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
-  return &tensor_arg(info, i, op, name);
+  holder = tensor_arg(info, i, op, name);
+  return &holder;
 }
 double num_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
   if (!info[i].IsNumber()) throw TypeError(std::string(op) + ": expected " + name + " to be a number");
   return info[i].As<Napi::Number>().DoubleValue();
 }
+// An integral double that fits int64 (NaN, +-Infinity, 1.5 and 1e300 do not); the check
+// comes before the cast, which is undefined behaviour out of range.
+bool is_int64(double d) { return d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d); }
 int64_t int_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
   double d = num_arg(info, i, op, name);
-  if (d != (double)(int64_t)d) throw TypeError(std::string(op) + ": expected " + name + " to be an integer but got " + std::to_string(d));
+  if (!is_int64(d)) throw TypeError(std::string(op) + ": expected " + name + " to be an integer but got " + std::to_string(d));
   return (int64_t)d;
 }
 bool bool_arg(const Napi::CallbackInfo& info, int i) { return info[i].ToBoolean().Value(); }
 Shape shape_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
   if (!info[i].IsArray()) throw TypeError(std::string(op) + ": expected " + name + " to be an array of integers");
   Napi::Array a = info[i].As<Napi::Array>();
-  Shape s(a.Length());
-  for (uint32_t k = 0; k < a.Length(); k++) {
+  // Grown as elements check out: a sparse array of length 2^32-1 must not allocate 32 GiB first.
+  Shape s;
+  uint32_t n = a.Length();
+  for (uint32_t k = 0; k < n; k++) {
     Napi::Value v = a.Get(k);
     if (!v.IsNumber()) throw TypeError(std::string(op) + ": expected " + name + " to hold integers");
     double d = v.As<Napi::Number>().DoubleValue();
-    if (d != (double)(int64_t)d) throw TypeError(std::string(op) + ": expected " + name + " to hold integers");
-    s[k] = (int64_t)d;
+    if (!is_int64(d)) throw TypeError(std::string(op) + ": expected " + name + " to hold integers but got " + std::to_string(d));
+    s.push_back((int64_t)d);
   }
   return s;
 }
@@ -219,7 +242,10 @@ FLINT_FN(Empty) {
 
 FLINT_FN(Full) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
-    Tensor t = inst(env).ctx.empty(shape_arg(info, 0, "full", "shape"), dtype_arg(info, 1, "full"));
+    Shape shape = shape_arg(info, 0, "full", "shape");
+    DType dt = dtype_arg(info, 1, "full");
+    checked_numel(shape, dtype_size(dt), "full");
+    Tensor t = inst(env).ctx.empty(shape, dt);
     fill_(t, num_arg(info, 2, "full", "value"));
     return wrap(env, t);
   });
@@ -234,11 +260,10 @@ FLINT_FN(FromData) {
     DType dt = dtype_arg(info, 2, "tensor");
     if (!typed_array_matches(ta.TypedArrayType(), dt))
       throw TypeError(std::string("tensor: expected a ") + typed_array_for(dt) + " for dtype " + dtype_name(dt));
-    for (auto v : shape)
-      if (v < 0) throw RangeError("tensor: negative dimension in shape " + shape_str(shape));
-    if ((int64_t)ta.ElementLength() != numel_of(shape))
+    int64_t n = checked_numel(shape, dtype_size(dt), "tensor");
+    if ((int64_t)ta.ElementLength() != n)
       throw RangeError("tensor: data has " + std::to_string(ta.ElementLength()) + " elements but shape " +
-                       shape_str(shape) + " needs " + std::to_string(numel_of(shape)));
+                       shape_str(shape) + " needs " + std::to_string(n));
     Tensor t = inst(env).ctx.empty(shape, dt);
     const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     std::memcpy(t.raw(), src, (size_t)t.numel() * dtype_size(dt));
@@ -256,15 +281,30 @@ FLINT_FN(AsStrided) {
     if (shape.size() != strides.size())
       throw RangeError("view: shape " + shape_str(shape) + " and strides " + shape_str(strides) + " differ in length");
     int64_t cap = (int64_t)(t.storage->nbytes / dtype_size(t.dtype));
-    int64_t lo = offset, hi = offset;
+    checked_numel(shape, dtype_size(t.dtype), "view");
     bool empty = false;
-    for (size_t i = 0; i < shape.size(); i++) {
-      if (shape[i] < 0) throw RangeError("view: negative dimension in shape " + shape_str(shape));
-      if (shape[i] == 0) empty = true;
-      if (strides[i] >= 0) hi += (shape[i] - 1) * strides[i];
-      else lo += (shape[i] - 1) * strides[i];
+    for (auto d : shape) empty = empty || d == 0;
+    // Without overflow: (shape - 1) * stride in int64 can wrap back inside the storage. Every
+    // partial sum stays within [0, cap) or the view is rejected, and each step is <= cap.
+    bool outside = !empty && (offset < 0 || offset >= cap);
+    int64_t lo = offset, hi = offset;
+    for (size_t i = 0; !empty && !outside && i < shape.size(); i++) {
+      if (shape[i] == 1 || strides[i] == 0) continue;
+      if (strides[i] == INT64_MIN) {
+        outside = true;
+        break;
+      }
+      int64_t mag = strides[i] < 0 ? -strides[i] : strides[i];
+      if (mag >= cap || shape[i] - 1 > (cap - 1) / mag) {
+        outside = true;
+        break;
+      }
+      int64_t reach = (shape[i] - 1) * mag;
+      if (strides[i] > 0) hi += reach;
+      else lo -= reach;
+      outside = lo < 0 || hi >= cap;
     }
-    if (!empty && (lo < 0 || hi >= cap))
+    if (outside)
       throw RangeError("view: shape " + shape_str(shape) + " with strides " + shape_str(strides) + " and offset " +
                        std::to_string(offset) + " reaches outside a storage of " + std::to_string(cap) + " elements");
     Tensor v = t;
@@ -374,8 +414,9 @@ FLINT_FN(Matmul) {
 
 FLINT_FN(Linear) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
+    Tensor hold;
     return wrap(env, linear(inst(env).ctx, tensor_arg(info, 0, "linear", "input"), tensor_arg(info, 1, "linear", "weight"),
-                            opt_tensor_arg(info, 2, "linear", "bias")));
+                            opt_tensor_arg(info, 2, "linear", "bias", hold)));
   });
 }
 
@@ -490,7 +531,8 @@ FLINT_FN(SgdStep) {
     const char* op = "sgd";
     const Tensor& p = tensor_arg(info, 0, op, "param");
     const Tensor& g = tensor_arg(info, 1, op, "grad");
-    const Tensor* buf = opt_tensor_arg(info, 2, op, "momentum_buffer");
+    Tensor hold;
+    const Tensor* buf = opt_tensor_arg(info, 2, op, "momentum_buffer", hold);
     SgdOptions o{num_arg(info, 3, op, "lr"), num_arg(info, 4, op, "momentum"), num_arg(info, 5, op, "dampening"),
                  num_arg(info, 6, op, "weightDecay"), bool_arg(info, 7), bool_arg(info, 8)};
     sgd_step_(inst(env).ctx, p, g, buf, o, bool_arg(info, 9));

@@ -1,6 +1,7 @@
 // Storage, caching allocator and strided-tensor helpers.
 #include "core/tensor.h"
 
+#include <climits>
 #include <cstdlib>
 
 namespace flint {
@@ -107,6 +108,24 @@ int64_t numel_of(const Shape& s) {
   return n;
 }
 
+int64_t checked_numel(const Shape& s, size_t elem_size, const char* op) {
+  bool zero = false;
+  for (auto v : s) {
+    if (v < 0) throw RangeError(std::string(op) + ": negative dimension in shape " + shape_str(s));
+    zero = zero || v == 0;
+  }
+  if (zero) return 0;
+  const int64_t limit = INT64_MAX / (int64_t)elem_size;
+  int64_t n = 1;
+  for (auto v : s) {
+    if (n > limit / v)
+      throw RangeError(std::string(op) + ": shape " + shape_str(s) + " has too many elements (more than " +
+                       std::to_string(limit) + ")");
+    n *= v;
+  }
+  return n;
+}
+
 Shape contiguous_strides(const Shape& s) {
   Shape st(s.size());
   int64_t acc = 1;
@@ -135,13 +154,12 @@ int64_t wrap_dim(int64_t d, int64_t ndim, const char* op) {
 }
 
 Tensor empty(const std::shared_ptr<Allocator>& a, const Shape& shape, DType dt) {
-  for (auto v : shape)
-    if (v < 0) throw RangeError("empty: negative dimension in shape " + shape_str(shape));
+  int64_t n = checked_numel(shape, dtype_size(dt), "empty");
   Tensor t;
   t.dtype = dt;
   t.shape = shape;
   t.strides = contiguous_strides(shape);
-  t.storage = std::make_shared<Storage>(a, (size_t)numel_of(shape) * dtype_size(dt));
+  t.storage = std::make_shared<Storage>(a, (size_t)n * dtype_size(dt));
   return t;
 }
 

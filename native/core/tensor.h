@@ -59,6 +59,9 @@ using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& s);
 int64_t numel_of(const Shape& s);
+// numel of a shape that is about to be allocated or viewed: throws RangeError naming op when a
+// dimension is negative or numel * elem_size does not fit in int64 (numel_of would wrap).
+int64_t checked_numel(const Shape& s, size_t elem_size, const char* op);
 Shape contiguous_strides(const Shape& s);
 
 struct Tensor {

@@ -67,6 +67,7 @@ Tensor cross_entropy(Context& ctx, const Tensor& logits0, const Tensor& target0,
 Tensor cross_entropy_backward(Context& ctx, const Tensor& logits0, const Tensor& target0, const Tensor& grad0,
                               int reduction) {
   const char* op = "cross_entropy_backward";
+  if (reduction < 0 || reduction > 2) throw RangeError("cross_entropy_backward: reduction must be none, mean or sum");
   Tensor t = checked_target(ctx, logits0, target0, op);
   Tensor x = ctx.contiguous(logits0);
   int64_t N = x.shape[0], C = x.shape[1];
