@@ -3,6 +3,14 @@
 // Every exported function runs inside guard(), which turns C++ exceptions (flint::TypeError,
 // flint::RangeError, std::bad_alloc, anything else) into JS exceptions, so bad input never
 // aborts the process. State lives in per-environment instance data (worker_threads safe).
+// Node-API's GC-time ("basic") finalizers: with the experimental module version (see
+// CMakeLists.txt) Node runs them inside garbage collection, so a synchronous training loop
+// frees native memory as it goes instead of after the event loop turns. node-api-headers omit
+// this declaration; node-addon-api needs it to compile its basic-finalizer path.
+#include <node_api.h>
+extern "C" napi_status NAPI_CDECL node_api_post_finalizer(node_api_basic_env env, napi_finalize finalize_cb,
+                                                          void* finalize_data, void* finalize_hint);
+#define NODE_API_EXPERIMENTAL_HAS_POST_FINALIZER
 #include <napi.h>
 
 #include <climits>
@@ -46,6 +54,9 @@ class NativeTensor : public Napi::ObjectWrap<NativeTensor> {
     info.This().As<Napi::Object>().TypeTag(&kTensorTag);
   }
   ~NativeTensor() { release(); }
+  // A basic finalizer (no JS, no handle scopes): declaring it makes node-addon-api delete this
+  // object, and so release its storage, from inside the garbage collector.
+  void Finalize(Napi::BasicEnv) {}
 
   void set(Napi::Env env, Tensor t, bool owns) {
     t_ = std::move(t);
