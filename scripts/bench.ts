@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --threads 1,2] [--only gemm|mlp] [--quick] [--json] [--python PATH] [--ref-dir DIR]
+// npm run bench [-- --threads 1,2] [--only gemm|mlp] [--quick] [--json] [--out FILE] [--python PATH] [--ref-dir DIR]
 //
 // (a) GEMM GFLOP/s (2*M*N*K / seconds, median of the timed samples after warm-up) on the shapes
 //     of the benchmark sheet, each in its layouts, on each thread count, side by side with
@@ -59,6 +59,7 @@ interface Opts {
   only: 'gemm' | 'mlp' | null;
   quick: boolean;
   json: boolean;
+  out: string | null;
   python: string | null;
   refDir: string | null;
   passes: number;
@@ -75,6 +76,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --only gemm|mlp      run one part
   --quick              fewer samples and steps (a smoke run, about a minute)
   --json               print one JSON object instead of the tables
+  --out FILE           also write that JSON object to FILE
   --python PATH        the Python with numpy/torch for the reference figures (default /usr/bin/python3;
                        --python none skips them)
   --ref-dir DIR        also run DIR/gemm_bench.py (the shared reference script) and show its numpy figure
@@ -90,6 +92,7 @@ function parseOpts(argv: string[]): Opts {
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      out: { type: 'string' },
       python: { type: 'string', default: '/usr/bin/python3' },
       'ref-dir': { type: 'string' },
       passes: { type: 'string' },
@@ -125,6 +128,7 @@ function parseOpts(argv: string[]): Opts {
     only: (values.only as 'gemm' | 'mlp' | undefined) ?? null,
     quick,
     json: values.json === true,
+    out: values.out ?? null,
     python: values.python === 'none' ? null : String(values.python),
     refDir: values['ref-dir'] ?? null,
     passes: int('passes', values.passes, quick ? 1 : 3),
@@ -645,6 +649,7 @@ async function main(): Promise<void> {
   }
   (meta as Record<string, unknown>).loadavg_end = os.loadavg().map((x) => round(x, 2));
   result.notes = notes;
+  if (o.out) fs.writeFileSync(o.out, JSON.stringify(result, null, 1) + '\n');
   if (o.json) process.stdout.write(JSON.stringify(result, null, 1) + '\n');
   else {
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
