@@ -11,6 +11,9 @@
 extern "C" napi_status NAPI_CDECL node_api_post_finalizer(node_api_basic_env env, napi_finalize finalize_cb,
                                                           void* finalize_data, void* finalize_hint);
 #define NODE_API_EXPERIMENTAL_HAS_POST_FINALIZER
+// A C++ exception that cannot be thrown into JS (the environment is shutting down: a worker
+// terminated mid-call) must be dropped, not escape into V8 and std::terminate the process.
+#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
 #include <climits>
