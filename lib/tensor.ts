@@ -145,9 +145,11 @@ export class Tensor {
     return this;
   }
 
-  /** A tensor sharing storage, cut off from the graph. */
+  /** A tensor sharing storage, cut off from the graph. It has its own handle: disposing it
+   * leaves this tensor alive (the storage lives while either does). */
   detach(): Tensor {
-    return new Tensor(this._h);
+    const h = this._live('detach')._h;
+    return new Tensor(native.asStrided(h, h.shape, h.strides, h.offset));
   }
 
   /**

@@ -146,6 +146,30 @@ describe('graph bookkeeping', () => {
     x.mul(d).sum().backward();
     expect(x.grad!.toArray()).toEqual([1, 2]);
   });
+  test('detach() is a new handle on the same storage: disposing it leaves the source alive', () => {
+    const x = f64([1, 2, 3], true);
+    const d = x.detach();
+    expect(d._h.sameStorage(x._h)).toBe(true);
+    expect(d.strides).toEqual(x.strides);
+    d.dispose();
+    expect(x.disposed).toBe(false);
+    expect(x.toArray()).toEqual([1, 2, 3]);
+    const t = f64([[1, 2], [3, 4]]).t();
+    const dt = t.detach();
+    expect(dt.isContiguous()).toBe(false);
+    expect(dt.toArray()).toEqual([[1, 3], [2, 4]]);
+  });
+  test('to(): the gradient comes back in the source dtype', () => {
+    const x = f64([1, 2, 3], true);
+    x.to('float32').mul(3).sum().backward();
+    expect(x.grad!.dtype).toBe('float64');
+    expect(x.grad!.toArray()).toEqual([3, 3, 3]);
+    const y = tensor([1, 2], { requiresGrad: true });
+    y.double().pow(2).sum().backward();
+    expect(y.grad!.dtype).toBe('float32');
+    expect(y.grad!.toArray()).toEqual([2, 4]);
+    gradcheck((a) => a.to('float64').mul(a), [{ data: [0.5, -1.5], shape: [2] }]);
+  });
   test('backward on a non-scalar needs a gradient of its shape; the gradient takes its dtype', () => {
     const x = f64([1, 2], true);
     expect(() => x.mul(2).backward()).toThrow(/backward: grad can be implicitly created only for scalar outputs \(shape \[2\]\)/);
