@@ -212,10 +212,9 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
     let samples = 0;
     let lastDraw = 0;
     let i = 0;
-    // for await: the loader yields to the event loop between batches, which lets Node finalize
-    // the tensors of the previous step and return their native memory (a plain for-of loop would
-    // hold all of it until the epoch ends).
-    for await (const [x, y] of trainLoader) {
+    // The PyTorch way: a plain synchronous loop, no dispose calls; tensors of the previous step
+    // are freed by the garbage collector during the loop (docs/design-notes.md).
+    for (const [x, y] of trainLoader) {
       optimizer.zeroGrad();
       const loss = criterion.forward(model.forward(x), y);
       loss.backward();
@@ -247,7 +246,7 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
   model.eval();
   let correct = 0;
   let total = 0;
-  for await (const [x, y] of testLoader) {
+  for (const [x, y] of testLoader) {
     const pred = flint.noGrad(() => model.forward(x).argmax(1)).dataSync() as BigInt64Array;
     const want = (y as Tensor).dataSync() as BigInt64Array;
     for (let k = 0; k < pred.length; k++) if (pred[k] === want[k]) correct++;

@@ -36,84 +36,65 @@ const napi_type_tag kTensorTag = {0x7f1a2b3c4d5e6f70ULL, 0x1122334455667788ULL};
 Instance& inst(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
 // ---- the native tensor handle ----
+//
+// A plain napi_wrap with a basic finalizer and no reference handed back (the runtime owns
+// it): with the experimental module version Node runs the finalizer inside garbage
+// collection and frees its own bookkeeping there too, so a synchronous loop that drops
+// tensors gives their memory back during the loop (docs/design-notes.md). node-addon-api's
+// ObjectWrap would keep a reference whose deletion waits for the event loop.
 
-class NativeTensor : public Napi::ObjectWrap<NativeTensor> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeTensor",
-                       {
-                           InstanceAccessor<&NativeTensor::GetShape>("shape"),
-                           InstanceAccessor<&NativeTensor::GetStrides>("strides"),
-                           InstanceAccessor<&NativeTensor::GetOffset>("offset"),
-                           InstanceAccessor<&NativeTensor::GetDtype>("dtype"),
-                           InstanceAccessor<&NativeTensor::GetDisposed>("disposed"),
-                           InstanceAccessor<&NativeTensor::GetContiguous>("isContiguous"),
-                           InstanceMethod<&NativeTensor::Dispose>("dispose"),
-                           InstanceMethod<&NativeTensor::Read>("read"),
-                           InstanceMethod<&NativeTensor::SameStorage>("sameStorage"),
-                       });
-  }
-  NativeTensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTensor>(info) {
-    info.This().As<Napi::Object>().TypeTag(&kTensorTag);
-  }
-  ~NativeTensor() { release(); }
-  // A basic finalizer (no JS, no handle scopes): declaring it makes node-addon-api delete this
-  // object, and so release its storage, from inside the garbage collector.
-  void Finalize(Napi::BasicEnv) {}
+struct NativeTensor {
+  Tensor t;
+  int64_t reported = 0;  // bytes reported to V8 as external memory by this handle
 
-  void set(Napi::Env env, Tensor t, bool owns) {
-    t_ = std::move(t);
-    if (owns && t_.storage) {
-      reported_ = (int64_t)t_.storage->capacity;
-      Napi::MemoryManagement::AdjustExternalMemory(env, reported_);
-    }
-    env_ = env;
-  }
   const Tensor& get(const char* op, const char* arg) const {
-    if (!t_.storage)
-      throw TypeError(std::string(op) + ": " + arg + " was disposed and can no longer be used");
-    return t_;
+    if (!t.storage) throw TypeError(std::string(op) + ": " + arg + " was disposed and can no longer be used");
+    return t;
   }
-
- private:
-  void release() {
-    if (reported_ && env_) Napi::MemoryManagement::AdjustExternalMemory(env_, -reported_);
-    reported_ = 0;
-    t_.storage.reset();
+  void release(napi_env env) {
+    if (reported) {
+      int64_t ignored;
+      napi_adjust_external_memory(env, -reported, &ignored);
+    }
+    reported = 0;
+    t.storage.reset();
   }
-  Napi::Value GetShape(const Napi::CallbackInfo& info);
-  Napi::Value GetStrides(const Napi::CallbackInfo& info);
-  Napi::Value GetOffset(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)t_.offset); }
-  Napi::Value GetDtype(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), dtype_name(t_.dtype)); }
-  Napi::Value GetDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !t_.storage); }
-  Napi::Value GetContiguous(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), t_.is_contiguous());
-  }
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    release();
-    return info.Env().Undefined();
-  }
-  Napi::Value Read(const Napi::CallbackInfo& info);
-  Napi::Value SameStorage(const Napi::CallbackInfo& info);
-
-  Tensor t_;
-  int64_t reported_ = 0;
-  napi_env env_ = nullptr;
 };
+
+void finalize_tensor(napi_env env, void* data, void* /*hint*/) {
+  NativeTensor* h = static_cast<NativeTensor*>(data);
+  h->release(env);
+  delete h;
+}
+
+NativeTensor* unwrap_tensor(Napi::Value v) {
+  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag)) return nullptr;
+  void* p = nullptr;
+  if (napi_unwrap(v.Env(), v, &p) != napi_ok) return nullptr;
+  return static_cast<NativeTensor*>(p);
+}
 
 Napi::Array to_array(Napi::Env env, const Shape& s) {
   Napi::Array a = Napi::Array::New(env, s.size());
   for (size_t i = 0; i < s.size(); i++) a.Set((uint32_t)i, Napi::Number::New(env, (double)s[i]));
   return a;
 }
-Napi::Value NativeTensor::GetShape(const Napi::CallbackInfo& info) { return to_array(info.Env(), t_.shape); }
-Napi::Value NativeTensor::GetStrides(const Napi::CallbackInfo& info) { return to_array(info.Env(), t_.strides); }
 
 // Wraps a core tensor in a new JS handle. owns: this handle brought the storage into being
 // (views share it and report no memory of their own).
 Napi::Object wrap(Napi::Env env, Tensor t, bool owns = true) {
   Napi::Object o = inst(env).tensor_ctor.New({});
-  NativeTensor::Unwrap(o)->set(env, std::move(t), owns);
+  o.TypeTag(&kTensorTag);
+  NativeTensor* h = new NativeTensor{std::move(t), 0};
+  napi_status st = napi_wrap(env, o, h, finalize_tensor, nullptr, nullptr);
+  if (st != napi_ok) {
+    delete h;
+    throw Napi::Error::New(env, "flint: could not wrap a tensor handle");
+  }
+  if (owns && h->t.storage) {
+    h->reported = (int64_t)h->t.storage->capacity;
+    Napi::MemoryManagement::AdjustExternalMemory(env, h->reported);
+  }
   return o;
 }
 
@@ -125,9 +106,9 @@ std::string arg_name(int i) { return "argument " + std::to_string(i + 1); }
 // in a shape array) may dispose the handle, and the storage must outlive this call.
 Tensor tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
   Napi::Value v = info[i];
-  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag))
-    throw TypeError(std::string(op) + ": expected " + name + " to be a tensor");
-  return NativeTensor::Unwrap(v.As<Napi::Object>())->get(op, name);
+  NativeTensor* h = unwrap_tensor(v);
+  if (!h) throw TypeError(std::string(op) + ": expected " + name + " to be a tensor");
+  return h->get(op, name);
 }
 // null/undefined -> nullptr; else a copy kept in holder.
 const Tensor* opt_tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name, Tensor& holder) {
@@ -210,9 +191,17 @@ Napi::Value guard(const Napi::CallbackInfo& info, F body) {
 
 #define FLINT_FN(name) Napi::Value name(const Napi::CallbackInfo& info)
 
-Napi::Value NativeTensor::Read(const Napi::CallbackInfo& info) {
+// ---- handle methods and accessors (this = the handle) ----
+
+NativeTensor* self(const Napi::CallbackInfo& info) {
+  NativeTensor* h = unwrap_tensor(info.This());
+  if (!h) throw TypeError("NativeTensor: method called on an object that is not a tensor handle");
+  return h;
+}
+
+FLINT_FN(Read) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
-    const Tensor& t = get("read", "tensor");
+    const Tensor& t = self(info)->get("read", "tensor");
     if (!info[0].IsTypedArray()) throw TypeError("read: expected a typed array to copy into");
     Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
     if (!typed_array_matches(ta.TypedArrayType(), t.dtype))
@@ -227,12 +216,76 @@ Napi::Value NativeTensor::Read(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value NativeTensor::SameStorage(const Napi::CallbackInfo& info) {
+FLINT_FN(SameStorage) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
-    const Tensor& a = get("sameStorage", "tensor");
+    const Tensor& a = self(info)->get("sameStorage", "tensor");
     const Tensor& b = tensor_arg(info, 0, "sameStorage", "other");
     return Napi::Boolean::New(env, a.storage == b.storage);
   });
+}
+
+FLINT_FN(GetShape) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value { return to_array(env, self(info)->t.shape); });
+}
+FLINT_FN(GetStrides) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value { return to_array(env, self(info)->t.strides); });
+}
+FLINT_FN(GetOffset) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, (double)self(info)->t.offset); });
+}
+FLINT_FN(GetDtype) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value { return Napi::String::New(env, dtype_name(self(info)->t.dtype)); });
+}
+FLINT_FN(GetDisposed) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value { return Napi::Boolean::New(env, !self(info)->t.storage); });
+}
+FLINT_FN(GetContiguous) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value { return Napi::Boolean::New(env, self(info)->t.is_contiguous()); });
+}
+FLINT_FN(Dispose) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    self(info)->release(env);
+    return env.Undefined();
+  });
+}
+
+// C callbacks for napi_define_class around the node-addon-api style functions above.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+napi_value adapt(napi_env env, napi_callback_info cbinfo) {
+  try {
+    Napi::CallbackInfo info(env, cbinfo);
+    return F(info);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
+napi_value construct_tensor(napi_env env, napi_callback_info cbinfo) {
+  napi_value self_obj;
+  napi_get_cb_info(env, cbinfo, nullptr, nullptr, &self_obj, nullptr);
+  return self_obj;
+}
+
+Napi::Function define_tensor_class(Napi::Env env) {
+  auto getter = [](const char* name, napi_callback cb) {
+    return napi_property_descriptor{name, nullptr, nullptr, cb, nullptr, nullptr, napi_default, nullptr};
+  };
+  auto method = [](const char* name, napi_callback cb) {
+    return napi_property_descriptor{name, nullptr, cb, nullptr, nullptr, nullptr, napi_default, nullptr};
+  };
+  napi_property_descriptor props[] = {
+      getter("shape", adapt<GetShape>),         getter("strides", adapt<GetStrides>),
+      getter("offset", adapt<GetOffset>),       getter("dtype", adapt<GetDtype>),
+      getter("disposed", adapt<GetDisposed>),   getter("isContiguous", adapt<GetContiguous>),
+      method("dispose", adapt<Dispose>),        method("read", adapt<Read>),
+      method("sameStorage", adapt<SameStorage>),
+  };
+  napi_value cls;
+  napi_status st = napi_define_class(env, "NativeTensor", NAPI_AUTO_LENGTH, construct_tensor, nullptr,
+                                     sizeof(props) / sizeof(props[0]), props, &cls);
+  if (st != napi_ok) throw Napi::Error::New(env, "flint: could not define the tensor class");
+  return Napi::Function(env, cls);
 }
 
 // ---- creation and views ----
@@ -470,9 +523,9 @@ FLINT_FN(Cat) {
     std::vector<Tensor> ts;
     for (uint32_t i = 0; i < arr.Length(); i++) {
       Napi::Value v = arr.Get(i);
-      if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag))
-        throw TypeError("cat: expected element " + std::to_string(i) + " to be a tensor");
-      ts.push_back(NativeTensor::Unwrap(v.As<Napi::Object>())->get("cat", "element"));
+      NativeTensor* h = unwrap_tensor(v);
+      if (!h) throw TypeError("cat: expected element " + std::to_string(i) + " to be a tensor");
+      ts.push_back(h->get("cat", "element"));
     }
     return wrap(env, cat(inst(env).ctx, ts, int_arg(info, 1, "cat", "dim")));
   });
@@ -588,7 +641,7 @@ FLINT_FN(BuildInfo) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Instance* in = new Instance();
   env.SetInstanceData<Instance>(in);
-  Napi::Function ctor = NativeTensor::Define(env);
+  Napi::Function ctor = define_tensor_class(env);
   in->tensor_ctor = Napi::Persistent(ctor);
   exports.Set("NativeTensor", ctor);
 #define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, fn, name))
