@@ -21,8 +21,8 @@ Tensor sum(Context& ctx, const Tensor& a, std::vector<int64_t> dims, bool keepdi
     if (!red[i]) oshape.push_back(a.shape[i]);
     else if (keepdim) oshape.push_back(1);
   }
-  if (a.dtype == DType::U8) throw TypeError("sum: not supported for uint8 tensors (cast first)");
-  Tensor out = ctx.empty(keepdim ? kshape : oshape, a.dtype);
+  // As PyTorch: integer (and uint8 "bool") sums are int64, so eq(...).sum() counts matches.
+  Tensor out = ctx.empty(keepdim ? kshape : oshape, is_float(a.dtype) ? a.dtype : DType::I64);
   int64_t no = out.numel();
   // Accumulate in double (float tensors) or int64 (integer tensors) through a buffer whose
   // strides are 0 along reduced dims.
@@ -55,12 +55,12 @@ Tensor sum(Context& ctx, const Tensor& a, std::vector<int64_t> dims, bool keepdi
     std::vector<int64_t> acc(no, 0);
     FLINT_DISPATCH_ALL(a.dtype, T, {
       const T* p = a.data<T>();
-      T* o = out.data<T>();
       for_each_strided<2>(a.shape, st, [&](const int64_t* off, int64_t m, const int64_t* in) {
         for (int64_t i = 0; i < m; i++) acc[off[1] + i * in[1]] += (int64_t)p[off[0] + i * in[0]];
       });
-      for (int64_t i = 0; i < no; i++) o[i] = (T)(scale == 1.0 ? acc[i] : (int64_t)(acc[i] * scale));
     });
+    int64_t* o = out.data<int64_t>();
+    for (int64_t i = 0; i < no; i++) o[i] = scale == 1.0 ? acc[i] : (int64_t)(acc[i] * scale);
   }
   return out;
 }
