@@ -204,6 +204,28 @@ describe('in-place ops and optimizers leave their target alone on error', () => 
   });
 });
 
+describe('public API: things that are not tensors', () => {
+  const t = rand([2]);
+  test.each<[string, () => unknown, RegExp]>([
+    ['add(null, t)', () => add(null as never, t), /^add: expected input to be a tensor but got null$/],
+    ['add(t, "x")', () => add(t, 'x' as never), /^add: expected other to be a tensor or a number but got string$/],
+    ['matmul(nested array, t)', () => matmul([[1, 2]] as never, t), /^matmul: expected input to be a tensor but got an array \(make one with tensor\(\)\)$/],
+    ['matmul(t, 3)', () => matmul(t, 3 as never), /^matmul: expected other to be a tensor$/],
+    ['exp(3)', () => flint.exp(3 as never), /^exp: expected input to be a tensor but got number$/],
+    ['sum({})', () => flint.sum({} as never), /^sum: expected input to be a tensor but got object$/],
+    ['max(undefined)', () => flint.max(undefined as never), /^max: expected input to be a tensor but got undefined$/],
+    ['linear(t, 5)', () => linear(rand([2, 2]), 5 as never), /^linear: expected weight to be a tensor$/],
+    ['linear(array, t)', () => linear([1, 2] as never, rand([2, 2])), /^linear: expected input to be a tensor but got an array/],
+    ['crossEntropy(1, t)', () => crossEntropy(1 as never, t), /^cross_entropy: expected input to be a tensor but got number$/],
+    ['cat([t, 1])', () => flint.cat([t, 1 as never]), /^cat: expected element 1 to be a tensor$/],
+    ['cat(t)', () => flint.cat(t as never), /^cat: expected a non-empty array of tensors$/],
+    ['indexSelect(t, 0, [0])', () => flint.indexSelect(t, 0, [0] as never), /^index_select: expected index to be a tensor$/],
+    ['gather("x", 0, t)', () => flint.gather('x' as never, 0, t), /^gather: expected input to be a tensor but got string$/],
+    ['eq(null, 1)', () => flint.eq(null as never, 1), /^eq: expected input to be a tensor but got null$/],
+    ['pow(t, "2")', () => t.pow('2' as never), /^pow: expected the exponent to be a number$/],
+  ])('%s', (_, fn, re) => expectCleanError(fn, re, [t]));
+});
+
 describe('public API: NaN, fractional, negative and huge sizes', () => {
   const a = rand([2, 3]);
   test.each<[string, () => unknown, RegExp]>([

@@ -2,7 +2,7 @@
 import { native } from '../native';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { record, Tensor } from '../tensor';
-import { sumToShape } from './util';
+import { sumToShape, live } from './util';
 
 // Op codes of native/cpu/kernels.h (BinOp, UnOp).
 export const enum Bin { Add = 0, Sub = 1, Mul = 2, Div = 3, Pow = 4, Maximum = 5, Minimum = 6, ReluGrad = 7, Eq = 8, Lt = 9, Gt = 10, Le = 11, Ge = 12, Ne = 13 }
@@ -24,7 +24,7 @@ function un(op: Un, a: Tensor): Tensor {
 }
 
 export function add(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
-  a._live('add');
+  live(a, 'add');
   checkOther('add', b);
   if (typeof b === 'number') return record('add', native.binaryScalar(Bin.Add, a._h, b * alpha, false), [a], (g) => [g]);
   const bs = alpha === 1 ? b : mul(b, alpha);
@@ -36,7 +36,7 @@ export function add(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
 }
 
 export function sub(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
-  a._live('sub');
+  live(a, 'sub');
   checkOther('sub', b);
   if (typeof b === 'number') return record('sub', native.binaryScalar(Bin.Sub, a._h, b * alpha, false), [a], (g) => [g]);
   const bs = alpha === 1 ? b : mul(b, alpha);
@@ -53,7 +53,7 @@ export function rsub(a: Tensor, other: number): Tensor {
 }
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
-  a._live('mul');
+  live(a, 'mul');
   checkOther('mul', b);
   if (typeof b === 'number') return record('mul', native.binaryScalar(Bin.Mul, a._h, b, false), [a], (g) => [binS(Bin.Mul, g, b)]);
   return record('mul', native.binary(Bin.Mul, a._h, b._h), [a, b], (g) => [
@@ -63,7 +63,7 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
 }
 
 export function div(a: Tensor, b: Tensor | number): Tensor {
-  a._live('div');
+  live(a, 'div');
   checkOther('div', b);
   if (typeof b === 'number') return record('div', native.binaryScalar(Bin.Div, a._h, b, false), [a], (g) => [binS(Bin.Div, g, b)]);
   const outH = native.binary(Bin.Div, a._h, b._h);
@@ -77,7 +77,7 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
 
 /** a ** p for a number p. */
 export function pow(a: Tensor, p: number): Tensor {
-  a._live('pow');
+  live(a, 'pow');
   if (typeof p !== 'number') throw new TypeError('pow: expected the exponent to be a number');
   return record('pow', native.binaryScalar(Bin.Pow, a._h, p, false), [a], (g) => {
     if (p === 0) return [binS(Bin.Mul, g, 0)];
@@ -86,58 +86,58 @@ export function pow(a: Tensor, p: number): Tensor {
 }
 
 export function neg(a: Tensor): Tensor {
-  return record('neg', native.unary(Un.Neg, a._live('neg')._h), [a], (g) => [un(Un.Neg, g)]);
+  return record('neg', native.unary(Un.Neg, live(a, 'neg')._h), [a], (g) => [un(Un.Neg, g)]);
 }
 
 export function exp(a: Tensor): Tensor {
-  const h = native.unary(Un.Exp, a._live('exp')._h);
+  const h = native.unary(Un.Exp, live(a, 'exp')._h);
   const out = new Tensor(h);
   return record('exp', h, [a], (g) => [bin(Bin.Mul, g, out)]);
 }
 
 export function log(a: Tensor): Tensor {
-  return record('log', native.unary(Un.Log, a._live('log')._h), [a], (g) => [bin(Bin.Div, g, a)]);
+  return record('log', native.unary(Un.Log, live(a, 'log')._h), [a], (g) => [bin(Bin.Div, g, a)]);
 }
 
 export function sqrt(a: Tensor): Tensor {
-  const h = native.unary(Un.Sqrt, a._live('sqrt')._h);
+  const h = native.unary(Un.Sqrt, live(a, 'sqrt')._h);
   const out = new Tensor(h);
   return record('sqrt', h, [a], (g) => [bin(Bin.Div, binS(Bin.Mul, g, 0.5), out)]);
 }
 
 export function abs(a: Tensor): Tensor {
-  return record('abs', native.unary(Un.Abs, a._live('abs')._h), [a], (g) => [
+  return record('abs', native.unary(Un.Abs, live(a, 'abs')._h), [a], (g) => [
     bin(Bin.Sub, bin(Bin.ReluGrad, g, a), bin(Bin.ReluGrad, g, un(Un.Neg, a))),
   ]);
 }
 
 export function relu(a: Tensor): Tensor {
-  return record('relu', native.unary(Un.Relu, a._live('relu')._h), [a], (g) => [bin(Bin.ReluGrad, g, a)]);
+  return record('relu', native.unary(Un.Relu, live(a, 'relu')._h), [a], (g) => [bin(Bin.ReluGrad, g, a)]);
 }
 
 export function tanh(a: Tensor): Tensor {
-  const h = native.unary(Un.Tanh, a._live('tanh')._h);
+  const h = native.unary(Un.Tanh, live(a, 'tanh')._h);
   const out = new Tensor(h);
   // g * (1 - out^2)
   return record('tanh', h, [a], (g) => [bin(Bin.Mul, g, binS(Bin.Sub, bin(Bin.Mul, out, out), 1, true))]);
 }
 
 export function sigmoid(a: Tensor): Tensor {
-  const h = native.unary(Un.Sigmoid, a._live('sigmoid')._h);
+  const h = native.unary(Un.Sigmoid, live(a, 'sigmoid')._h);
   const out = new Tensor(h);
   // g * out * (1 - out)
   return record('sigmoid', h, [a], (g) => [bin(Bin.Mul, g, bin(Bin.Mul, out, binS(Bin.Sub, out, 1, true)))]);
 }
 
 export function maximum(a: Tensor, b: Tensor): Tensor {
-  return new Tensor(native.binary(Bin.Maximum, a._live('maximum')._h, b._h));
+  return new Tensor(native.binary(Bin.Maximum, live(a, 'maximum')._h, b._h));
 }
 export function minimum(a: Tensor, b: Tensor): Tensor {
-  return new Tensor(native.binary(Bin.Minimum, a._live('minimum')._h, b._h));
+  return new Tensor(native.binary(Bin.Minimum, live(a, 'minimum')._h, b._h));
 }
 
 function compare(op: Bin, name: string, a: Tensor, b: Tensor | number): Tensor {
-  a._live(name);
+  live(a, name);
   checkOther(name, b);
   return typeof b === 'number' ? binS(op, a, b) : bin(op, a, b);
 }

@@ -2,13 +2,13 @@
 import { native } from '../native';
 import { record, Tensor } from '../tensor';
 import { narrow, unsqueeze } from './view';
-import { contiguousStrides, shapeStr, wrapDim } from './util';
+import { contiguousStrides, shapeStr, wrapDim, live } from './util';
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty array of tensors');
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new TypeError(`cat: expected element ${i} to be a tensor`);
-    t._live('cat');
+    live(t, 'cat');
   });
   const h = native.cat(tensors.map((t) => t._h), dim);
   const d = wrapDim('cat', dim, tensors[0].ndim);
@@ -37,7 +37,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 /** Rows (or slices along dim) picked by a 1-D int index. */
 export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
-  t._live('index_select');
+  live(t, 'index_select');
   const d = wrapDim('index_select', dim, t.ndim);
   const h = native.indexSelect(t._h, d, index._h);
   const inShape = t.shape;
@@ -52,7 +52,7 @@ export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
-  t._live('gather');
+  live(t, 'gather');
   const d = wrapDim('gather', dim, t.ndim);
   const inShape = t.shape;
   return record('gather', native.gather(t._h, d, index._h), [t], (g) => [

@@ -2,7 +2,7 @@
 // strided views: the GEMM packs them, nothing is copied).
 import { native } from '../native';
 import { record, Tensor } from '../tensor';
-import { reshapeRaw, sumToShape } from './util';
+import { reshapeRaw, sumToShape, live } from './util';
 
 function mm(a: Tensor, b: Tensor): Tensor {
   return new Tensor(native.matmul(a._h, b._h));
@@ -28,9 +28,9 @@ function unsq(x: Tensor, d: number): Tensor {
 
 /** Matrix product with PyTorch's rules for 1-D operands and batch broadcasting. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  a._live('matmul');
+  live(a, 'matmul');
   if (!(b instanceof Tensor)) throw new TypeError('matmul: expected other to be a tensor');
-  b._live('matmul');
+  live(b, 'matmul');
   const h = native.matmul(a._h, b._h);
   return record('matmul', h, [a, b], (g) => {
     const a2 = a.ndim === 1 ? unsq(a, 0) : a;
@@ -47,7 +47,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** y = x @ weight^T + bias, in one native call (bias folded into the GEMM's C). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  x._live('linear');
+  live(x, 'linear');
   const h = native.linear(x._h, weight._h, bias ? bias._h : null);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('linear', h, inputs, (g) => {

@@ -1,7 +1,7 @@
 // Reductions: sum, mean, max (all or along a dim), argmax.
 import { native } from '../native';
 import { record, Tensor } from '../tensor';
-import { contiguousStrides, numelOf, reshapeRaw, shapeStr, wrapDim } from './util';
+import { contiguousStrides, numelOf, reshapeRaw, shapeStr, wrapDim, live } from './util';
 
 function dimsOf(op: string, t: Tensor, dim: number | number[] | undefined): number[] {
   if (dim === undefined) return [];
@@ -21,14 +21,14 @@ function expandBack(g: Tensor, inShape: number[], dims: number[], keepdim: boole
 }
 
 export function sum(t: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  t._live('sum');
+  live(t, 'sum');
   const dims = dimsOf('sum', t, dim);
   const inShape = t.shape;
   return record('sum', native.sum(t._h, dims, keepdim, 1), [t], (g) => [expandBack(g, inShape, dims, keepdim, 1)]);
 }
 
 export function mean(t: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  t._live('mean');
+  live(t, 'mean');
   const dims = dimsOf('mean', t, dim);
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
     throw new TypeError(`mean: expected a float tensor but got ${t.dtype} (cast with .float())`);
@@ -41,7 +41,7 @@ export function mean(t: Tensor, dim?: number | number[], keepdim = false): Tenso
 
 /** Max along dim: values and int64 indices (PyTorch's torch.max(x, dim)). */
 export function maxDim(t: Tensor, dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
-  t._live('max');
+  live(t, 'max');
   const d = wrapDim('max', dim, t.ndim);
   const [vh, ih] = native.maxDim(t._h, d, keepdim);
   const indices = new Tensor(ih);
@@ -57,7 +57,7 @@ export function maxDim(t: Tensor, dim: number, keepdim = false): { values: Tenso
 
 /** The largest element (a 0-d tensor). */
 export function maxAll(t: Tensor): Tensor {
-  t._live('max');
+  live(t, 'max');
   if (t.numel() === 0) throw new RangeError(`max: cannot take the max of an empty tensor (shape ${shapeStr(t.shape)})`);
   const flat = reshapeRaw(t, [t.numel()]);
   const [vh] = native.maxDim(flat._h, 0, false);
@@ -77,7 +77,7 @@ export function maxAll(t: Tensor): Tensor {
 
 /** Index of the max (flattened when dim is undefined), int64. */
 export function argmax(t: Tensor, dim?: number, keepdim = false): Tensor {
-  t._live('argmax');
+  live(t, 'argmax');
   if (dim === undefined) {
     if (t.numel() === 0) throw new RangeError('argmax: cannot take the argmax of an empty tensor');
     return new Tensor(native.maxDim(reshapeRaw(t, [t.numel()])._h, 0, false)[1]);

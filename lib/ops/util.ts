@@ -22,6 +22,18 @@ export function contiguousStrides(s: readonly number[]): number[] {
   return st;
 }
 
+/**
+ * The first check of an op: x is a tensor (not an array, a number or null) that was not
+ * disposed. Returns x. Errors name the op and what came instead.
+ */
+export function live<T extends Tensor>(x: T, op: string, arg = 'input'): T {
+  if (!(x instanceof Tensor)) {
+    const got = x === null ? 'null' : Array.isArray(x) ? 'an array (make one with tensor())' : typeof x;
+    throw new TypeError(`${op}: expected ${arg} to be a tensor but got ${got}`);
+  }
+  return x._live(op);
+}
+
 export function wrapDim(op: string, d: number, ndim: number): number {
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(d) || d < -n || d >= n) {

@@ -2,7 +2,7 @@
 // their backwards. reshape/flatten copy only when a view is impossible.
 import { native } from '../native';
 import { DType, isFloat, record, Tensor } from '../tensor';
-import { contiguousStrides, numelOf, reshapeRaw, sameShape, shapeStr, sumToShape, wrapDim } from './util';
+import { contiguousStrides, numelOf, reshapeRaw, sameShape, shapeStr, sumToShape, wrapDim, live } from './util';
 
 function asStrided(t: Tensor, shape: number[], strides: number[], offset: number): Tensor['_h'] {
   return native.asStrided(t._h, shape, strides, offset);
@@ -40,7 +40,7 @@ function viewBackward(input: Tensor) {
 }
 
 export function view(t: Tensor, shape: number[]): Tensor {
-  t._live('view');
+  live(t, 'view');
   const s = inferView('view', t, shape);
   if (!t.isContiguous()) {
     throw new RangeError(
@@ -51,7 +51,7 @@ export function view(t: Tensor, shape: number[]): Tensor {
 }
 
 export function reshape(t: Tensor, shape: number[]): Tensor {
-  t._live('reshape');
+  live(t, 'reshape');
   const s = inferView('reshape', t, shape);
   if (t.isContiguous()) return view(t, s);
   return view(contiguous(t), s);
@@ -86,7 +86,7 @@ export function unsqueeze(t: Tensor, dim: number): Tensor {
 }
 
 export function permute(t: Tensor, dims: number[]): Tensor {
-  t._live('permute');
+  live(t, 'permute');
   if (dims.length !== t.ndim) {
     throw new RangeError(`permute: expected ${t.ndim} dims for shape ${shapeStr(t.shape)} but got ${shapeStr(dims)}`);
   }
@@ -119,7 +119,7 @@ export function t(x: Tensor): Tensor {
 }
 
 export function expand(t: Tensor, shape: number[]): Tensor {
-  t._live('expand');
+  live(t, 'expand');
   if (shape.length < t.ndim) {
     throw new RangeError(`expand: cannot expand shape ${shapeStr(t.shape)} to ${shapeStr(shape)} (fewer dimensions)`);
   }
@@ -172,18 +172,18 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
 }
 
 export function contiguous(t: Tensor): Tensor {
-  t._live('contiguous');
+  live(t, 'contiguous');
   if (t.isContiguous()) return t;
   return record('contiguous', native.contiguous(t._h), [t], (g) => [g]);
 }
 
 export function clone(t: Tensor): Tensor {
-  t._live('clone');
+  live(t, 'clone');
   return record('clone', native.clone(t._h), [t], (g) => [g]);
 }
 
 export function cast(t: Tensor, dtype: DType): Tensor {
-  t._live('to');
+  live(t, 'to');
   if (t.dtype === dtype) return t;
   const from = t.dtype;
   const h = native.cast(t._h, dtype);
