@@ -97,7 +97,7 @@ def make_input(values, layout, dtype):
 def apply(op, xs, ints, p):
     if op in ("add", "sub"):
         return getattr(torch, op)(xs[0], xs[1], alpha=p.get("alpha", 1))
-    if op in ("mul", "div"):
+    if op in ("mul", "div", "maximum", "minimum"):
         return getattr(torch, op)(xs[0], xs[1])
     if op == "add_scalar":
         return xs[0] + p["other"]
@@ -254,6 +254,12 @@ def elementwise_cases():
             a = r.randn(*sa)
             b = r.away(*sb, lo=0.25, hi=2.0) if op == "div" else r.randn(*sb)
             cs.append(Case(f"{op} {sname} {sa} {sb}", op, [a, b], layouts=lay))
+    for op in ("maximum", "minimum"):
+        cs.append(Case(f"{op} same shape", op, [r.randn(7, 5), r.randn(7, 5)]))
+        cs.append(Case(f"{op} broadcast both", op, [r.randn(7, 1), r.randn(1, 13)]))
+        cs.append(Case(f"{op} transposed", op, [r.randn(7, 5), r.randn(5)], layouts=["transposed", "contiguous"]))
+        cs.append(Case(f"{op} ties and NaN", op, [f64([1.0, 2.0, 3.0, math.nan, 0.0, -1.0]),
+                                                  f64([1.0, 3.0, 2.0, 1.0, math.nan, -1.0])]))
     cs.append(Case("add alpha 2.5", "add", [r.randn(7, 5), r.randn(5)], {"alpha": 2.5}))
     cs.append(Case("sub alpha -1.5", "sub", [r.randn(7, 5), r.randn(7, 1)], {"alpha": -1.5}))
     cs.append(Case("mul same tensor shapes 3-D", "mul", [r.randn(2, 3, 4), r.randn(3, 1)]))

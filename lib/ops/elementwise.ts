@@ -129,11 +129,32 @@ export function sigmoid(a: Tensor): Tensor {
   return record('sigmoid', h, [a], (g) => [bin(Bin.Mul, g, bin(Bin.Mul, out, binS(Bin.Sub, out, 1, true)))]);
 }
 
+/**
+ * Elementwise max/min with broadcasting. The gradient goes to the larger (smaller) operand,
+ * half to each where they tie, and all of it to both where either is NaN (PyTorch's rule:
+ * where(a == b, g / 2, g) masked to 0 where the operand loses).
+ */
+function minmax(op: Bin.Maximum | Bin.Minimum, name: string, a: Tensor, b: Tensor): Tensor {
+  live(a, name);
+  if (!(b instanceof Tensor)) throw new TypeError(`${name}: expected other to be a tensor`);
+  const aLoses = op === Bin.Maximum ? Bin.Lt : Bin.Gt;
+  const bLoses = op === Bin.Maximum ? Bin.Gt : Bin.Lt;
+  return record(name, native.binary(op, a._h, b._h), [a, b], (g) => {
+    const mask = (c: Bin) => new Tensor(native.cast(native.binary(c, a._h, b._h), g.dtype));
+    const half = binS(Bin.Mul, mask(Bin.Eq), 0.5);
+    // weight = 1 - (loses + half): 1 where winning or NaN, 1/2 on ties, 0 where losing
+    const weight = (loses: Bin) => binS(Bin.Sub, bin(Bin.Add, mask(loses), half), 1, true);
+    return [
+      a.requiresGrad ? sumToShape(bin(Bin.Mul, g, weight(aLoses)), a.shape) : null,
+      b.requiresGrad ? sumToShape(bin(Bin.Mul, g, weight(bLoses)), b.shape) : null,
+    ];
+  });
+}
 export function maximum(a: Tensor, b: Tensor): Tensor {
-  return new Tensor(native.binary(Bin.Maximum, live(a, 'maximum')._h, b._h));
+  return minmax(Bin.Maximum, 'maximum', a, b);
 }
 export function minimum(a: Tensor, b: Tensor): Tensor {
-  return new Tensor(native.binary(Bin.Minimum, live(a, 'minimum')._h, b._h));
+  return minmax(Bin.Minimum, 'minimum', a, b);
 }
 
 function compare(op: Bin, name: string, a: Tensor, b: Tensor | number): Tensor {

@@ -48,6 +48,24 @@ describe('gradcheck: binary ops with broadcasting and scalars', () => {
       gc(f, [inp([3, 4], { rg: false }), inp([3, 4], range)]);
     });
   }
+  for (const [name, f] of [['maximum', flint.maximum], ['minimum', flint.minimum]] as const) {
+    test(`${name}: shapes, broadcasting, non-contiguous, constants`, () => {
+      // values kept apart: a tie within eps would put the numeric derivative on the kink
+      const away = { away: true, lo: -2, hi: 2 };
+      gc(f, [inp([3, 4], away), inp([3, 4], away)]);
+      gc(f, [inp([3, 1], away), inp([1, 4], away)]);
+      gc(f, [inp([4, 3], { ...away, nc: true }), inp([3], away)]);
+      gc(f, [inp([2, 3], away), inp([], away)]);
+      gc(f, [inp([2, 3], away), inp([3], { ...away, rg: false })]);
+    });
+    test(`${name}: ties split the gradient, NaN sends it to both`, () => {
+      const a = flint.tensor([1, 2, NaN], { dtype: 'float64', requiresGrad: true });
+      const b = flint.tensor([1, 1, 5], { dtype: 'float64', requiresGrad: true });
+      f(a, b).backward(flint.tensor([4, 4, 4], { dtype: 'float64' }));
+      expect(a.grad!.toArray()).toEqual([2, name === 'maximum' ? 4 : 0, 4]);
+      expect(b.grad!.toArray()).toEqual([2, name === 'maximum' ? 0 : 4, 4]);
+    });
+  }
   test('same tensor on both sides (x*x, x/x, x-x)', () => {
     gc((a) => mul(a, a), [inp([3, 4])]);
     gc((a) => div(a, a), [inp([3, 4], { lo: 0.5, hi: 2 })]);
