@@ -33,6 +33,19 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   step(): void {
+    // Check every gradient before touching any parameter: a bad one leaves the model unchanged.
+    for (const g of this.paramGroups) {
+      g.params.forEach((p, i) => {
+        if (!p.grad) return;
+        if (p.grad.dtype !== p.dtype || p.grad.shape.join() !== p.shape.join()) {
+          throw new RangeError(
+            `SGD: parameter ${i} is [${p.shape}] ${p.dtype} but its gradient is [${p.grad.shape}] ${p.grad.dtype}`,
+          );
+        }
+        p._live('SGD');
+        p.grad._live('SGD');
+      });
+    }
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;

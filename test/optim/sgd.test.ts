@@ -67,3 +67,14 @@ describe('SGD vs torch.optim.SGD', () => {
     expect(() => new flint.optim.SGD([], { lr: 0.1 })).toThrow(/empty parameter list/);
   });
 });
+
+test('SGD checks every gradient before updating any parameter', () => {
+  const a = flint.tensor([1, 2, 3], { requiresGrad: true });
+  const b = flint.tensor([4, 5], { requiresGrad: true });
+  a.grad = flint.tensor([1, 1, 1]);
+  b.grad = flint.tensor([1, 1, 1]); // wrong shape
+  const opt = new flint.optim.SGD([a, b], { lr: 0.5 });
+  expect(() => opt.step()).toThrow(/SGD: parameter 1 is \[2\] float32 but its gradient is \[3\] float32/);
+  expect(Array.from(a.dataSync())).toEqual([1, 2, 3]);
+  expect(Array.from(b.dataSync())).toEqual([4, 5]);
+});
