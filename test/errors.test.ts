@@ -191,9 +191,9 @@ describe('in-place ops and optimizers leave their target alone on error', () => 
     const p = rand([2, 3]).requiresGrad_();
     const opt = new flint.optim.SGD([p], { lr: 0.1, momentum: 0.9 });
     p.grad = rand([3]);
-    expectCleanError(() => opt.step(), /sgd: parameter \[2, 3\] float32 and gradient \[3\] float32 differ/, [p]);
+    expectCleanError(() => opt.step(), /SGD: parameter 0 is \[2, 3\] float32 but its gradient is \[3\] float32/, [p]);
     p.grad = rand([2, 3], 'float64');
-    expectCleanError(() => opt.step(), /sgd: parameter \[2, 3\] float32 and gradient \[2, 3\] float64 differ/, [p]);
+    expectCleanError(() => opt.step(), /SGD: parameter 0 is \[2, 3\] float32 but its gradient is \[2, 3\] float64/, [p]);
   });
   test('backward with a gradient of the wrong shape leaves .grad alone', () => {
     const x = rand([3], 'float64').requiresGrad_();

@@ -2,6 +2,7 @@
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { zerosLike } from '../ops/creation';
+import { shapeStr } from '../ops/util';
 import { Optimizer, ParamGroup, Params } from './optimizer';
 
 export interface SGDOptions {
@@ -39,7 +40,7 @@ export class SGD extends Optimizer<SGDOptions> {
         if (!p.grad) return;
         if (p.grad.dtype !== p.dtype || p.grad.shape.join() !== p.shape.join()) {
           throw new RangeError(
-            `SGD: parameter ${i} is [${p.shape}] ${p.dtype} but its gradient is [${p.grad.shape}] ${p.grad.dtype}`,
+            `SGD: parameter ${i} is ${shapeStr(p.shape)} ${p.dtype} but its gradient is ${shapeStr(p.grad.shape)} ${p.grad.dtype}`,
           );
         }
         p._live('SGD');

@@ -3,193 +3,10 @@
 // Every exported function runs inside guard(), which turns C++ exceptions (flint::TypeError,
 // flint::RangeError, std::bad_alloc, anything else) into JS exceptions, so bad input never
 // aborts the process. State lives in per-environment instance data (worker_threads safe).
-// Node-API's GC-time ("basic") finalizers: with the experimental module version (see
-// CMakeLists.txt) Node runs them inside garbage collection, so a synchronous training loop
-// frees native memory as it goes instead of after the event loop turns. node-api-headers omit
-// this declaration; node-addon-api needs it to compile its basic-finalizer path.
-#include <node_api.h>
-extern "C" napi_status NAPI_CDECL node_api_post_finalizer(node_api_basic_env env, napi_finalize finalize_cb,
-                                                          void* finalize_data, void* finalize_hint);
-#define NODE_API_EXPERIMENTAL_HAS_POST_FINALIZER
-// A C++ exception that cannot be thrown into JS (the environment is shutting down: a worker
-// terminated mid-call) must be dropped, not escape into V8 and std::terminate the process.
-#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
-#include <napi.h>
-
-#include <climits>
-#include <cmath>
-
-#include "core/context.h"
-#include "cpu/gemm.h"
-#include "cpu/kernels.h"
+#include "binding/common.h"
 
 namespace flint {
-namespace {
-
-struct Instance {
-  Context ctx;
-  Napi::FunctionReference tensor_ctor;
-};
-
-const napi_type_tag kTensorTag = {0x7f1a2b3c4d5e6f70ULL, 0x1122334455667788ULL};
-
-Instance& inst(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
-
-// ---- the native tensor handle ----
-//
-// A plain napi_wrap with a basic finalizer and no reference handed back (the runtime owns
-// it): with the experimental module version Node runs the finalizer inside garbage
-// collection and frees its own bookkeeping there too, so a synchronous loop that drops
-// tensors gives their memory back during the loop (docs/design-notes.md). node-addon-api's
-// ObjectWrap would keep a reference whose deletion waits for the event loop.
-
-struct NativeTensor {
-  Tensor t;
-  int64_t reported = 0;  // bytes reported to V8 as external memory by this handle
-
-  const Tensor& get(const char* op, const char* arg) const {
-    if (!t.storage) throw TypeError(std::string(op) + ": " + arg + " was disposed and can no longer be used");
-    return t;
-  }
-  void release(napi_env env) {
-    if (reported) {
-      int64_t ignored;
-      napi_adjust_external_memory(env, -reported, &ignored);
-    }
-    reported = 0;
-    t.storage.reset();
-  }
-};
-
-void finalize_tensor(napi_env env, void* data, void* /*hint*/) {
-  NativeTensor* h = static_cast<NativeTensor*>(data);
-  h->release(env);
-  delete h;
-}
-
-NativeTensor* unwrap_tensor(Napi::Value v) {
-  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag)) return nullptr;
-  void* p = nullptr;
-  if (napi_unwrap(v.Env(), v, &p) != napi_ok) return nullptr;
-  return static_cast<NativeTensor*>(p);
-}
-
-Napi::Array to_array(Napi::Env env, const Shape& s) {
-  Napi::Array a = Napi::Array::New(env, s.size());
-  for (size_t i = 0; i < s.size(); i++) a.Set((uint32_t)i, Napi::Number::New(env, (double)s[i]));
-  return a;
-}
-
-// Wraps a core tensor in a new JS handle. owns: this handle brought the storage into being
-// (views share it and report no memory of their own).
-Napi::Object wrap(Napi::Env env, Tensor t, bool owns = true) {
-  Napi::Object o = inst(env).tensor_ctor.New({});
-  o.TypeTag(&kTensorTag);
-  NativeTensor* h = new NativeTensor{std::move(t), 0};
-  napi_status st = napi_wrap(env, o, h, finalize_tensor, nullptr, nullptr);
-  if (st != napi_ok) {
-    delete h;
-    throw Napi::Error::New(env, "flint: could not wrap a tensor handle");
-  }
-  if (owns && h->t.storage) {
-    h->reported = (int64_t)h->t.storage->capacity;
-    Napi::MemoryManagement::AdjustExternalMemory(env, h->reported);
-  }
-  return o;
-}
-
-// ---- argument helpers: each names the op and the argument ----
-
-std::string arg_name(int i) { return "argument " + std::to_string(i + 1); }
-
-// Returns a copy (it shares the storage): JS that runs while later arguments are read (a getter
-// in a shape array) may dispose the handle, and the storage must outlive this call.
-Tensor tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
-  Napi::Value v = info[i];
-  NativeTensor* h = unwrap_tensor(v);
-  if (!h) throw TypeError(std::string(op) + ": expected " + name + " to be a tensor");
-  return h->get(op, name);
-}
-// null/undefined -> nullptr; else a copy kept in holder.
-const Tensor* opt_tensor_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name, Tensor& holder) {
-  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
-  holder = tensor_arg(info, i, op, name);
-  return &holder;
-}
-double num_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
-  if (!info[i].IsNumber()) throw TypeError(std::string(op) + ": expected " + name + " to be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
-}
-// An integral double that fits int64 (NaN, +-Infinity, 1.5 and 1e300 do not); the check
-// comes before the cast, which is undefined behaviour out of range.
-bool is_int64(double d) { return d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d); }
-int64_t int_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
-  double d = num_arg(info, i, op, name);
-  if (!is_int64(d)) throw TypeError(std::string(op) + ": expected " + name + " to be an integer but got " + std::to_string(d));
-  return (int64_t)d;
-}
-bool bool_arg(const Napi::CallbackInfo& info, int i) { return info[i].ToBoolean().Value(); }
-Shape shape_arg(const Napi::CallbackInfo& info, int i, const char* op, const char* name) {
-  if (!info[i].IsArray()) throw TypeError(std::string(op) + ": expected " + name + " to be an array of integers");
-  Napi::Array a = info[i].As<Napi::Array>();
-  // Grown as elements check out: a sparse array of length 2^32-1 must not allocate 32 GiB first.
-  Shape s;
-  uint32_t n = a.Length();
-  for (uint32_t k = 0; k < n; k++) {
-    Napi::Value v = a.Get(k);
-    if (!v.IsNumber()) throw TypeError(std::string(op) + ": expected " + name + " to hold integers");
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (!is_int64(d)) throw TypeError(std::string(op) + ": expected " + name + " to hold integers but got " + std::to_string(d));
-    s.push_back((int64_t)d);
-  }
-  return s;
-}
-DType dtype_arg(const Napi::CallbackInfo& info, int i, const char* op) {
-  if (!info[i].IsString()) throw TypeError(std::string(op) + ": expected dtype to be a string");
-  return dtype_from_name(info[i].As<Napi::String>().Utf8Value());
-}
-
-bool typed_array_matches(napi_typedarray_type t, DType d) {
-  switch (d) {
-    case DType::F32: return t == napi_float32_array;
-    case DType::F64: return t == napi_float64_array;
-    case DType::I32: return t == napi_int32_array;
-    case DType::I64: return t == napi_bigint64_array;
-    case DType::U8: return t == napi_uint8_array || t == napi_uint8_clamped_array;
-  }
-  return false;
-}
-const char* typed_array_for(DType d) {
-  switch (d) {
-    case DType::F32: return "Float32Array";
-    case DType::F64: return "Float64Array";
-    case DType::I32: return "Int32Array";
-    case DType::I64: return "BigInt64Array";
-    case DType::U8: return "Uint8Array";
-  }
-  return "?";
-}
-
-// Runs body, converting every C++ exception into a JS one.
-template <class F>
-Napi::Value guard(const Napi::CallbackInfo& info, F body) {
-  Napi::Env env = info.Env();
-  try {
-    return body(env);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const TypeError& e) {
-    throw Napi::TypeError::New(env, e.what());
-  } catch (const RangeError& e) {
-    throw Napi::RangeError::New(env, e.what());
-  } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(env, "out of memory");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, e.what());
-  }
-}
-
-#define FLINT_FN(name) Napi::Value name(const Napi::CallbackInfo& info)
+namespace binding {
 
 // ---- handle methods and accessors (this = the handle) ----
 
@@ -636,15 +453,8 @@ FLINT_FN(BuildInfo) {
   return o;
 }
 
-}  // namespace
-
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  Instance* in = new Instance();
-  env.SetInstanceData<Instance>(in);
-  Napi::Function ctor = define_tensor_class(env);
-  in->tensor_ctor = Napi::Persistent(ctor);
-  exports.Set("NativeTensor", ctor);
-#define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, fn, name))
+void register_core(Napi::Env env, Napi::Object exports) {
+#define EXPORT(name, fn) export_fn(env, exports, name, fn)
   EXPORT("empty", Empty);
   EXPORT("full", Full);
   EXPORT("fromData", FromData);
@@ -680,10 +490,21 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("emptyCache", EmptyCache);
   EXPORT("buildInfo", BuildInfo);
 #undef EXPORT
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Instance* in = new Instance();
+  env.SetInstanceData<Instance>(in);
+  Napi::Function ctor = define_tensor_class(env);
+  in->tensor_ctor = Napi::Persistent(ctor);
+  exports.Set("NativeTensor", ctor);
+  // The registry: one line per op family (declared in binding/common.h).
+  register_core(env, exports);
   return exports;
 }
 
+}  // namespace binding
 }  // namespace flint
 
-static Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return flint::Init(env, exports); }
+static Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return flint::binding::Init(env, exports); }
 NODE_API_MODULE(flint, InitAll)
