@@ -54,6 +54,17 @@ export interface Binding {
   randomBits(): number;
   sgdStep(param: NativeTensor, grad: NativeTensor, buf: NativeTensor | null, lr: number, momentum: number,
           dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, first: boolean): void;
+  // optimizers (native/binding/optim.cc): in place on param and its state; step counts from 1
+  adamStep(param: NativeTensor, grad: NativeTensor, expAvg: NativeTensor, expAvgSq: NativeTensor,
+           maxExpAvgSq: NativeTensor | null, step: number, lr: number, beta1: number, beta2: number, eps: number,
+           weightDecay: number, amsgrad: boolean, maximize: boolean, decoupled: boolean): void;
+  rmspropStep(param: NativeTensor, grad: NativeTensor, squareAvg: NativeTensor, gradAvg: NativeTensor | null,
+              momentumBuffer: NativeTensor | null, lr: number, alpha: number, eps: number, weightDecay: number,
+              momentum: number, centered: boolean, maximize: boolean): void;
+  adagradStep(param: NativeTensor, grad: NativeTensor, sum: NativeTensor, step: number, lr: number, lrDecay: number,
+              weightDecay: number, eps: number, maximize: boolean): void;
+  adadeltaStep(param: NativeTensor, grad: NativeTensor, squareAvg: NativeTensor, accDelta: NativeTensor, lr: number,
+               rho: number, eps: number, weightDecay: number, maximize: boolean): void;
   accumulate(grad: NativeTensor, update: NativeTensor, alpha: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;

@@ -1,9 +1,8 @@
-// Stochastic gradient descent (PyTorch semantics), one fused native update per parameter.
+// Stochastic gradient descent (torch.optim.SGD semantics), one fused native update per parameter.
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { zerosLike } from '../ops/creation';
-import { shapeStr } from '../ops/util';
-import { Optimizer, ParamGroup, Params } from './optimizer';
+import { Optimizer, ParamGroup, Params, StateSpec } from './optimizer';
 
 export interface SGDOptions {
   lr: number;
@@ -16,6 +15,10 @@ export interface SGDOptions {
 
 /**
  * SGD with optional momentum, dampening, Nesterov momentum and weight decay, as torch.optim.SGD.
+ *
+ * Args: lr (required), momentum = 0, dampening = 0, weightDecay = 0, nesterov = false,
+ * maximize = false. State per parameter (momentum > 0 only): momentum_buffer.
+ *
  * Example: `const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });`
  */
 export class SGD extends Optimizer<SGDOptions> {
@@ -33,20 +36,12 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
+  protected stateSpec(): StateSpec {
+    return { numbers: [], tensors: [], optional: ['momentum_buffer'] };
+  }
+
   step(): void {
-    // Check every gradient before touching any parameter: a bad one leaves the model unchanged.
-    for (const g of this.paramGroups) {
-      g.params.forEach((p, i) => {
-        if (!p.grad) return;
-        if (p.grad.dtype !== p.dtype || p.grad.shape.join() !== p.shape.join()) {
-          throw new RangeError(
-            `SGD: parameter ${i} is ${shapeStr(p.shape)} ${p.dtype} but its gradient is ${shapeStr(p.grad.shape)} ${p.grad.dtype}`,
-          );
-        }
-        p._live('SGD');
-        p.grad._live('SGD');
-      });
-    }
+    this.checkGrads();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;
@@ -54,12 +49,12 @@ export class SGD extends Optimizer<SGDOptions> {
         let first = false;
         if (g.momentum !== 0) {
           let st = this.state.get(p);
-          if (!st) {
-            st = { momentumBuffer: zerosLike(p) };
-            this.state.set(p, st);
+          if (!st) this.state.set(p, (st = {}));
+          if (!st.momentum_buffer) {
+            st.momentum_buffer = zerosLike(p);
             first = true;
           }
-          buf = st.momentumBuffer as Tensor;
+          buf = st.momentum_buffer as Tensor;
         }
         native.sgdStep(p._h, p.grad._h, buf ? buf._h : null, g.lr, g.momentum, g.dampening, g.weightDecay,
           g.nesterov, g.maximize, first);

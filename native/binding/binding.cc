@@ -399,20 +399,6 @@ FLINT_FN(RandomBits) {
   });
 }
 
-FLINT_FN(SgdStep) {
-  return guard(info, [&](Napi::Env env) -> Napi::Value {
-    const char* op = "sgd";
-    const Tensor& p = tensor_arg(info, 0, op, "param");
-    const Tensor& g = tensor_arg(info, 1, op, "grad");
-    Tensor hold;
-    const Tensor* buf = opt_tensor_arg(info, 2, op, "momentum_buffer", hold);
-    SgdOptions o{num_arg(info, 3, op, "lr"), num_arg(info, 4, op, "momentum"), num_arg(info, 5, op, "dampening"),
-                 num_arg(info, 6, op, "weightDecay"), bool_arg(info, 7), bool_arg(info, 8)};
-    sgd_step_(inst(env).ctx, p, g, buf, o, bool_arg(info, 9));
-    return env.Undefined();
-  });
-}
-
 FLINT_FN(Accumulate) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
     axpy_(inst(env).ctx, tensor_arg(info, 0, "accumulate", "grad"), tensor_arg(info, 1, "accumulate", "update"),
@@ -482,7 +468,6 @@ void register_core(Napi::Env env, Napi::Object exports) {
   EXPORT("normal_", Normal);
   EXPORT("manualSeed", ManualSeed);
   EXPORT("randomBits", RandomBits);
-  EXPORT("sgdStep", SgdStep);
   EXPORT("accumulate", Accumulate);
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
@@ -500,6 +485,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTensor", ctor);
   // The registry: one line per op family (declared in binding/common.h).
   register_core(env, exports);
+  register_optim(env, exports);
   return exports;
 }
 

@@ -51,13 +51,7 @@ Tensor scatter_add(Context& ctx, const Shape& shape, int64_t dim, const Tensor& 
 void uniform_(Context& ctx, const Tensor& t, double lo, double hi);
 void normal_(Context& ctx, const Tensor& t, double mean, double std);
 
-struct SgdOptions {
-  double lr, momentum, dampening, weight_decay;
-  bool nesterov, maximize;
-};
-// In place on param (and momentum buffer when momentum != 0). first: buffer not yet set.
-void sgd_step_(Context& ctx, const Tensor& param, const Tensor& grad, const Tensor* buf, const SgdOptions& o,
-               bool first);
+// Optimizer updates (sgd_step_, adam_step_, ...): cpu/optim.h.
 
 // out += alpha * src (in place, same shape): gradient accumulation.
 void axpy_(Context& ctx, const Tensor& out, const Tensor& src, double alpha);

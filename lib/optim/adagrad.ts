@@ -1,0 +1,64 @@
+// Adagrad (torch.optim.Adagrad semantics, dense gradients), one fused native update per
+// parameter (native/cpu/optim.cc adagrad_step_).
+import { native } from '../native';
+import { Tensor } from '../tensor';
+import { fullLike } from '../ops/creation';
+import { Optimizer, ParamGroup, Params, StateSpec } from './optimizer';
+
+export interface AdagradOptions {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
+/**
+ * Adagrad (Duchi et al., 2011), as torch.optim.Adagrad: the step of each element shrinks with
+ * the sum of its squared gradients; lr decays as lr / (1 + (step - 1) * lrDecay).
+ *
+ * Args: lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10,
+ * maximize = false. State per parameter: step, sum. As in torch, the state of every parameter
+ * exists from the start (sum = initialAccumulatorValue, step = 0), so stateDict() lists them all.
+ *
+ * Example: `const opt = new optim.Adagrad(model.parameters(), { lr: 0.01, lrDecay: 1e-4 });`
+ */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts });
+  }
+
+  protected validate(g: ParamGroup<AdagradOptions>): void {
+    this.nonNegative(g, 'lr', 'learning rate');
+    this.nonNegative(g, 'lrDecay');
+    this.nonNegative(g, 'weightDecay');
+    this.nonNegative(g, 'initialAccumulatorValue');
+    this.nonNegative(g, 'eps');
+  }
+
+  protected stateSpec(): StateSpec {
+    return { numbers: ['step'], tensors: ['sum'], optional: [] };
+  }
+
+  protected initGroupState(g: ParamGroup<AdagradOptions>): void {
+    for (const p of g.params) this.state.set(p, { step: 0, sum: fullLike(p, g.initialAccumulatorValue) });
+  }
+
+  step(): void {
+    this.checkGrads();
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (!p.grad) continue;
+        let st = this.state.get(p);
+        if (!st) {
+          st = { step: 0, sum: fullLike(p, g.initialAccumulatorValue) };
+          this.state.set(p, st);
+        }
+        const step = (st.step as number) + 1;
+        native.adagradStep(p._h, p.grad._h, (st.sum as Tensor)._h, step, g.lr, g.lrDecay, g.weightDecay, g.eps, g.maximize);
+        st.step = step;
+      }
+    }
+  }
+}
