@@ -71,4 +71,26 @@ export interface Binding {
   memoryStats(): { liveBytes: number; cachedBytes: number };
   emptyCache(): void;
   buildInfo(): { gemmKernel: string; cuda: boolean };
+  // convolution (native/binding/conv.cc): x [N, C, H, W], w [O, C/groups, kH, kW]; stride and
+  // dilation [h, w], padding [top, bottom, left, right]. *Naive: the direct-loop oracles.
+  conv2d(x: NativeTensor, w: NativeTensor, bias: NativeTensor | null, stride: number[], padding: number[],
+         dilation: number[], groups: number): NativeTensor;
+  conv2dBackward(x: NativeTensor, w: NativeTensor, gradOutput: NativeTensor, stride: number[], padding: number[],
+                 dilation: number[], groups: number, needInput: boolean, needWeight: boolean,
+                 needBias: boolean): [NativeTensor | null, NativeTensor | null, NativeTensor | null];
+  conv2dNaive(x: NativeTensor, w: NativeTensor, bias: NativeTensor | null, stride: number[], padding: number[],
+              dilation: number[], groups: number): NativeTensor;
+  conv2dBackwardNaive(x: NativeTensor, w: NativeTensor, gradOutput: NativeTensor, stride: number[], padding: number[],
+                      dilation: number[], groups: number): [NativeTensor, NativeTensor, NativeTensor];
+  // pooling (native/binding/pool.cc): input [N, C, H, W] or [C, H, W]; sizes as [h, w] pairs
+  maxPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], dilation: number[],
+            ceilMode: boolean): [NativeTensor, NativeTensor];
+  maxPool2dBackward(gradOutput: NativeTensor, indices: NativeTensor, inputShape: number[]): NativeTensor;
+  /** divisorOverride: 0 for none */
+  avgPool2d(x: NativeTensor, kernel: number[], stride: number[], padding: number[], ceilMode: boolean,
+            countIncludePad: boolean, divisorOverride: number): NativeTensor;
+  avgPool2dBackward(gradOutput: NativeTensor, inputShape: number[], kernel: number[], stride: number[],
+                    padding: number[], ceilMode: boolean, countIncludePad: boolean, divisorOverride: number): NativeTensor;
+  adaptiveAvgPool2d(x: NativeTensor, outputSize: number[]): NativeTensor;
+  adaptiveAvgPool2dBackward(gradOutput: NativeTensor, inputShape: number[]): NativeTensor;
 }

@@ -1,6 +1,8 @@
 export { Module, Parameter, StateDict } from './module';
 export { Linear, ReLU, Identity, Flatten, Sequential } from './layers';
 export { CrossEntropyLoss } from './loss';
+export { Conv2d, Conv2dOptions } from './conv';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling';
 export * as init from './init';
 export * as functional from './functional';
 export * as utils from './utils';

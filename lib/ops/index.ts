@@ -6,3 +6,5 @@ export * from './reduce';
 export * from './linalg';
 export * from './loss';
 export * from './indexing';
+export * from './conv';
+export * from './pool';

@@ -486,6 +486,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The registry: one line per op family (declared in binding/common.h).
   register_core(env, exports);
   register_optim(env, exports);
+  register_conv(env, exports);
+  register_pool(env, exports);
   return exports;
 }
 

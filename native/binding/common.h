@@ -198,6 +198,8 @@ inline void export_fn(Napi::Env env, Napi::Object exports, const char* name, Nap
 // ---- registry: one line per op family (binding.cc's Init calls each) ----
 void register_core(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
+void register_conv(Napi::Env env, Napi::Object exports);
+void register_pool(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding
 }  // namespace flint

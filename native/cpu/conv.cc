@@ -1,0 +1,418 @@
+// conv2d forward and backward as packed GEMM over an im2col buffer, and the naive direct loops
+// that stay beside them as the oracle (test/native/conv_sweep.test.ts compares the two).
+//
+// Layout. For a chunk of nb images the im2col buffer is colT [C*kh*kw, P], P = nb*OH*OW:
+// row (c, ki, kj), column (b, oh, ow) holds x[n0+b, c, oh*sh - pt + ki*dh, ow*sw - pl + kj*dw]
+// (0 in the padding). Rows are written contiguously, and for stride 1 read contiguously too.
+// Group g owns rows [g*Kg, (g+1)*Kg) of colT and rows [g*Og, (g+1)*Og) of the weight, so
+// every group is one GEMM on sub-matrices (Kg = C/G*kh*kw, Og = O/G):
+//   forward       yT[Og, P]   = W_g[Og, Kg]   @ colT_g[Kg, P]          then yT -> y (NCHW) + bias
+//   weight grad   dW_g[Og, Kg] += dyT_g[Og, P] @ colT_g^T[P, Kg]        (colT read transposed)
+//   input grad    dcolT_g[Kg, P] = W_g^T[Kg, Og] @ dyT_g[Og, P]        then col2im adds into dx
+// Batching images into one GEMM gives it a long N (or K) side: the seed CNN's second
+// convolution is 64 x 7744 x 288 per batch of 64 instead of 64 GEMMs of 64 x 121 x 288.
+// A 1x1 convolution with stride 1 and no padding needs no buffer: x[n] is its own colT.
+//
+// Threads: the GEMMs are threaded; im2col, col2im and the NCHW copies run over (image, channel)
+// planes on the pool; with at least as many groups as threads, the groups run in parallel
+// (each GEMM then runs on its own thread).
+#include "cpu/conv.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cpu/gemm.h"
+#include "cpu/kernels.h"
+
+namespace flint {
+
+namespace {
+
+// im2col buffer budget per chunk of images, in elements (16 MiB of float32).
+constexpr int64_t kColBudget = int64_t(1) << 22;
+// Elements of work below which a parallel_for task is not worth a thread.
+constexpr int64_t kGrain = int64_t(1) << 15;
+
+template <class T> DType dtype_of();
+template <> DType dtype_of<float>() { return DType::F32; }
+template <> DType dtype_of<double>() { return DType::F64; }
+
+void gemm_t(ThreadPool* pool, int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, int64_t csa,
+            const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc) {
+  gemm_f32(pool, M, N, K, 1.0f, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+}
+void gemm_t(ThreadPool* pool, int64_t M, int64_t N, int64_t K, const double* A, int64_t rsa, int64_t csa,
+            const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc) {
+  gemm_f64(pool, M, N, K, 1.0, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+}
+
+int64_t grain_for(int64_t work_per_item) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(work_per_item, 1)); }
+
+bool is_pointwise(const ConvDims& d) {
+  return d.kh == 1 && d.kw == 1 && d.sh == 1 && d.sw == 1 && d.pt == 0 && d.pl == 0 && d.OH == d.H && d.OW == d.W;
+}
+
+// Images per chunk: as many as fit the im2col budget (at least one); one for pointwise.
+int64_t chunk_images(const ConvDims& d) {
+  if (is_pointwise(d)) return 1;
+  int64_t per = std::max<int64_t>(1, d.C * d.kh * d.kw * d.OH * d.OW);
+  return std::max<int64_t>(1, std::min(d.N, kColBudget / per));
+}
+
+// Runs f(g) for every group: in parallel when there are at least as many groups as threads
+// (the GEMMs inside then run serially), else one after another with threaded GEMMs.
+template <class F>
+void for_groups(ThreadPool* pool, int64_t G, F&& f) {
+  if (G > 1 && G >= pool->num_threads()) {
+    pool->parallel_for(G, 1, [&](int64_t g0, int64_t g1) {
+      for (int64_t g = g0; g < g1; g++) f(g);
+    });
+  } else {
+    for (int64_t g = 0; g < G; g++) f(g);
+  }
+}
+
+// The valid output columns [lo, hi) of kernel column kj: 0 <= ow*sw + iw0 < W.
+inline void valid_cols(const ConvDims& d, int64_t iw0, int64_t* lo, int64_t* hi) {
+  int64_t l = iw0 >= 0 ? 0 : (-iw0 + d.sw - 1) / d.sw;
+  int64_t h = iw0 >= d.W ? 0 : (d.W - iw0 + d.sw - 1) / d.sw;
+  l = std::min(l, d.OW);
+  h = std::min(h, d.OW);
+  *lo = l;
+  *hi = std::max(h, l);
+}
+
+// colT [C*kh*kw, nb*OH*OW] from images [n0, n0 + nb) of x [N, C, H, W].
+template <class T>
+void im2col(ThreadPool* pool, T* col, const T* x, const ConvDims& d, int64_t n0, int64_t nb) {
+  const int64_t OHW = d.OH * d.OW, P = nb * OHW, HW = d.H * d.W;
+  pool->parallel_for(nb * d.C, grain_for(d.kh * d.kw * OHW), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t b = t / d.C, c = t % d.C;
+      const T* xp = x + ((n0 + b) * d.C + c) * HW;
+      for (int64_t ki = 0; ki < d.kh; ki++) {
+        for (int64_t kj = 0; kj < d.kw; kj++) {
+          T* row = col + ((c * d.kh + ki) * d.kw + kj) * P + b * OHW;
+          const int64_t iw0 = kj * d.dw - d.pl;
+          int64_t lo, hi;
+          valid_cols(d, iw0, &lo, &hi);
+          for (int64_t oh = 0; oh < d.OH; oh++) {
+            T* r = row + oh * d.OW;
+            const int64_t ih = oh * d.sh - d.pt + ki * d.dh;
+            if (ih < 0 || ih >= d.H) {
+              std::fill(r, r + d.OW, T(0));
+              continue;
+            }
+            const T* xr = xp + ih * d.W;
+            std::fill(r, r + lo, T(0));
+            if (d.sw == 1) {
+              if (hi > lo) std::memcpy(r + lo, xr + lo + iw0, (size_t)(hi - lo) * sizeof(T));
+            } else {
+              for (int64_t ow = lo; ow < hi; ow++) r[ow] = xr[ow * d.sw + iw0];
+            }
+            std::fill(r + hi, r + d.OW, T(0));
+          }
+        }
+      }
+    }
+  });
+}
+
+// dx[n0 + b, c] = sum of the colT entries that im2col copied from it (planes zeroed first).
+template <class T>
+void col2im(ThreadPool* pool, T* dx, const T* col, const ConvDims& d, int64_t n0, int64_t nb) {
+  const int64_t OHW = d.OH * d.OW, P = nb * OHW, HW = d.H * d.W;
+  pool->parallel_for(nb * d.C, grain_for(d.kh * d.kw * OHW), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t b = t / d.C, c = t % d.C;
+      T* xp = dx + ((n0 + b) * d.C + c) * HW;
+      std::fill(xp, xp + HW, T(0));
+      for (int64_t ki = 0; ki < d.kh; ki++) {
+        for (int64_t kj = 0; kj < d.kw; kj++) {
+          const T* row = col + ((c * d.kh + ki) * d.kw + kj) * P + b * OHW;
+          const int64_t iw0 = kj * d.dw - d.pl;
+          int64_t lo, hi;
+          valid_cols(d, iw0, &lo, &hi);
+          for (int64_t oh = 0; oh < d.OH; oh++) {
+            const int64_t ih = oh * d.sh - d.pt + ki * d.dh;
+            if (ih < 0 || ih >= d.H) continue;
+            const T* r = row + oh * d.OW;
+            T* xr = xp + ih * d.W + iw0;
+            if (d.sw == 1) {
+              for (int64_t ow = lo; ow < hi; ow++) xr[ow] += r[ow];
+            } else {
+              for (int64_t ow = lo; ow < hi; ow++) xr[ow * d.sw] += r[ow];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// y [N, O, OH, OW] = conv(x, w) + bias.
+template <class T>
+void conv2d_forward(Context& ctx, T* y, const T* x, const T* w, const T* bias, const ConvDims& d) {
+  ThreadPool* pool = ctx.pool.get();
+  const int64_t G = d.G, Og = d.O / G, Kg = d.C / G * d.kh * d.kw, K = d.C * d.kh * d.kw;
+  const int64_t OHW = d.OH * d.OW;
+  const bool direct = is_pointwise(d);
+  const int64_t nb_max = chunk_images(d);
+  Tensor colbuf, ybuf;
+  if (!direct) colbuf = ctx.empty({K * nb_max * OHW}, dtype_of<T>());
+  if (nb_max > 1) ybuf = ctx.empty({d.O * nb_max * OHW}, dtype_of<T>());
+  for (int64_t n0 = 0; n0 < d.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, d.N - n0), P = nb * OHW;
+    const T* col = x + n0 * d.C * OHW;  // pointwise: x[n0] is colT [C, H*W]
+    if (!direct) {
+      im2col(pool, colbuf.data<T>(), x, d, n0, nb);
+      col = colbuf.data<T>();
+    }
+    // One image: yT [O, OHW] is y[n0] itself.
+    T* yt = nb == 1 ? y + n0 * d.O * OHW : ybuf.data<T>();
+    for_groups(pool, G, [&](int64_t g) {
+      gemm_t(pool, Og, P, Kg, w + g * Og * Kg, Kg, 1, col + g * Kg * P, P, 1, T(0), yt + g * Og * P, P);
+    });
+    if (nb == 1 && !bias) continue;
+    // yT [O, nb, OHW] -> y [nb, O, OHW], adding the bias.
+    pool->parallel_for(nb * d.O, grain_for(OHW), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; t++) {
+        const int64_t b = t / d.O, o = t % d.O;
+        T* dst = y + ((n0 + b) * d.O + o) * OHW;
+        const T* src = yt + o * P + b * OHW;
+        const T bv = bias ? bias[o] : T(0);
+        for (int64_t i = 0; i < OHW; i++) dst[i] = src[i] + bv;
+      }
+    });
+  }
+}
+
+// The gradients whose pointers are not null, from dy [N, O, OH, OW].
+template <class T>
+void conv2d_backward_t(Context& ctx, T* dx, T* dw, T* db, const T* x, const T* w, const T* dy, const ConvDims& d) {
+  ThreadPool* pool = ctx.pool.get();
+  const int64_t G = d.G, Og = d.O / G, Kg = d.C / G * d.kh * d.kw, K = d.C * d.kh * d.kw;
+  const int64_t OHW = d.OH * d.OW;
+  if (db) {
+    pool->parallel_for(d.O, grain_for(d.N * OHW), [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; o++) {
+        double s = 0;
+        for (int64_t n = 0; n < d.N; n++) {
+          const T* g = dy + (n * d.O + o) * OHW;
+          for (int64_t i = 0; i < OHW; i++) s += g[i];
+        }
+        db[o] = (T)s;
+      }
+    });
+  }
+  if (dw && d.N == 0) std::fill(dw, dw + d.O * Kg, T(0));
+  if (!dx && !dw) return;
+  const bool direct = is_pointwise(d);
+  const int64_t nb_max = chunk_images(d);
+  Tensor colbuf, dybuf;
+  if (!direct) colbuf = ctx.empty({K * nb_max * OHW}, dtype_of<T>());
+  if (nb_max > 1) dybuf = ctx.empty({d.O * nb_max * OHW}, dtype_of<T>());
+  for (int64_t n0 = 0; n0 < d.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, d.N - n0), P = nb * OHW;
+    // dyT [O, P]: dy[n0] itself for one image, else dy [nb, O, OHW] permuted.
+    const T* dyt = dy + n0 * d.O * OHW;
+    if (nb > 1) {
+      T* buf = dybuf.data<T>();
+      pool->parallel_for(nb * d.O, grain_for(OHW), [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+          const int64_t b = t / d.O, o = t % d.O;
+          std::memcpy(buf + o * P + b * OHW, dy + ((n0 + b) * d.O + o) * OHW, (size_t)OHW * sizeof(T));
+        }
+      });
+      dyt = buf;
+    }
+    if (dw) {
+      const T* col = x + n0 * d.C * OHW;
+      if (!direct) {
+        im2col(pool, colbuf.data<T>(), x, d, n0, nb);
+        col = colbuf.data<T>();
+      }
+      const T beta = n0 == 0 ? T(0) : T(1);
+      for_groups(pool, G, [&](int64_t g) {
+        // B = colT_g^T [P, Kg]: element (p, k) at col[(g*Kg + k)*P + p].
+        gemm_t(pool, Og, Kg, P, dyt + g * Og * P, P, 1, col + g * Kg * P, 1, P, beta, dw + g * Og * Kg, Kg);
+      });
+    }
+    if (dx) {
+      T* dcol = direct ? dx + n0 * d.C * OHW : colbuf.data<T>();
+      for_groups(pool, G, [&](int64_t g) {
+        // A = W_g^T [Kg, Og]: element (k, o) at w[(g*Og + o)*Kg + k].
+        gemm_t(pool, Kg, P, Og, w + g * Og * Kg, 1, Kg, dyt + g * Og * P, P, 1, T(0), dcol + g * Kg * P, P);
+      });
+      if (!direct) col2im(pool, dx, dcol, d, n0, nb);
+    }
+  }
+}
+
+// ---- the oracle ----
+
+template <class T>
+void conv2d_forward_naive(T* y, const T* x, const T* w, const T* bias, const ConvDims& d) {
+  const int64_t Cg = d.C / d.G, Og = d.O / d.G;
+  for (int64_t n = 0; n < d.N; n++)
+    for (int64_t o = 0; o < d.O; o++) {
+      const int64_t g = o / Og;
+      for (int64_t oh = 0; oh < d.OH; oh++)
+        for (int64_t ow = 0; ow < d.OW; ow++) {
+          double s = bias ? (double)bias[o] : 0.0;
+          for (int64_t c = 0; c < Cg; c++)
+            for (int64_t ki = 0; ki < d.kh; ki++)
+              for (int64_t kj = 0; kj < d.kw; kj++) {
+                const int64_t ih = oh * d.sh - d.pt + ki * d.dh, iw = ow * d.sw - d.pl + kj * d.dw;
+                if (ih < 0 || ih >= d.H || iw < 0 || iw >= d.W) continue;
+                s += (double)x[((n * d.C + g * Cg + c) * d.H + ih) * d.W + iw] *
+                     (double)w[((o * Cg + c) * d.kh + ki) * d.kw + kj];
+              }
+          y[((n * d.O + o) * d.OH + oh) * d.OW + ow] = (T)s;
+        }
+    }
+}
+
+template <class T>
+void conv2d_backward_naive_t(T* dx, T* dw, T* db, const T* x, const T* w, const T* dy, const ConvDims& d) {
+  const int64_t Cg = d.C / d.G, Og = d.O / d.G;
+  std::vector<double> gx(d.N * d.C * d.H * d.W, 0.0), gw(d.O * Cg * d.kh * d.kw, 0.0), gb(d.O, 0.0);
+  for (int64_t n = 0; n < d.N; n++)
+    for (int64_t o = 0; o < d.O; o++) {
+      const int64_t g = o / Og;
+      for (int64_t oh = 0; oh < d.OH; oh++)
+        for (int64_t ow = 0; ow < d.OW; ow++) {
+          const double gy = dy[((n * d.O + o) * d.OH + oh) * d.OW + ow];
+          gb[o] += gy;
+          for (int64_t c = 0; c < Cg; c++)
+            for (int64_t ki = 0; ki < d.kh; ki++)
+              for (int64_t kj = 0; kj < d.kw; kj++) {
+                const int64_t ih = oh * d.sh - d.pt + ki * d.dh, iw = ow * d.sw - d.pl + kj * d.dw;
+                if (ih < 0 || ih >= d.H || iw < 0 || iw >= d.W) continue;
+                const int64_t xi = ((n * d.C + g * Cg + c) * d.H + ih) * d.W + iw;
+                const int64_t wi = ((o * Cg + c) * d.kh + ki) * d.kw + kj;
+                gw[wi] += gy * (double)x[xi];
+                gx[xi] += gy * (double)w[wi];
+              }
+        }
+    }
+  std::copy(gx.begin(), gx.end(), dx);
+  std::copy(gw.begin(), gw.end(), dw);
+  std::copy(gb.begin(), gb.end(), db);
+}
+
+std::string pair_str(int64_t a, int64_t b) { return "[" + std::to_string(a) + ", " + std::to_string(b) + "]"; }
+
+}  // namespace
+
+ConvDims conv2d_check(const char* op, const Tensor& x, const Tensor& w, const Tensor* bias, const Conv2dParams& p) {
+  const std::string o(op);
+  if (x.dtype != w.dtype || (bias && bias->dtype != w.dtype))
+    throw TypeError(o + ": expected input, weight and bias of one dtype but got " + dtype_name(x.dtype) + ", " +
+                    dtype_name(w.dtype) + (bias ? std::string(" and ") + dtype_name(bias->dtype) : std::string()));
+  if (!is_float(x.dtype))
+    throw TypeError(o + ": expected float32 or float64 tensors but got " + dtype_name(x.dtype));
+  if (x.dim() != 4) throw RangeError(o + ": expected a 4-D input [N, C, H, W] but got shape " + shape_str(x.shape));
+  if (w.dim() != 4)
+    throw RangeError(o + ": expected a 4-D weight [out_channels, in_channels / groups, kH, kW] but got shape " +
+                     shape_str(w.shape));
+  if (p.groups < 1) throw RangeError(o + ": expected groups >= 1 but got " + std::to_string(p.groups));
+  if (p.stride_h < 1 || p.stride_w < 1)
+    throw RangeError(o + ": expected stride >= 1 but got " + pair_str(p.stride_h, p.stride_w));
+  if (p.dil_h < 1 || p.dil_w < 1)
+    throw RangeError(o + ": expected dilation >= 1 but got " + pair_str(p.dil_h, p.dil_w));
+  if (p.pad_t < 0 || p.pad_b < 0 || p.pad_l < 0 || p.pad_r < 0)
+    throw RangeError(o + ": expected padding >= 0 but got [" + std::to_string(p.pad_t) + ", " + std::to_string(p.pad_b) +
+                     ", " + std::to_string(p.pad_l) + ", " + std::to_string(p.pad_r) + "] (top, bottom, left, right)");
+  for (int64_t v : {p.stride_h, p.stride_w, p.pad_t, p.pad_b, p.pad_l, p.pad_r, p.dil_h, p.dil_w, p.groups})
+    if (v > INT32_MAX) throw RangeError(o + ": stride, padding, dilation and groups must be at most " + std::to_string(INT32_MAX));
+  ConvDims d;
+  d.N = x.shape[0]; d.C = x.shape[1]; d.H = x.shape[2]; d.W = x.shape[3];
+  d.O = w.shape[0]; d.kh = w.shape[2]; d.kw = w.shape[3];
+  d.sh = p.stride_h; d.sw = p.stride_w; d.pt = p.pad_t; d.pl = p.pad_l; d.dh = p.dil_h; d.dw = p.dil_w; d.G = p.groups;
+  if (d.O % d.G != 0)
+    throw RangeError(o + ": weight shape " + shape_str(w.shape) + " has " + std::to_string(d.O) +
+                     " output channels, which is not divisible by groups " + std::to_string(d.G));
+  if (d.C != w.shape[1] * d.G)
+    throw RangeError(o + ": expected input with " + std::to_string(w.shape[1] * d.G) + " channels (weight shape " +
+                     shape_str(w.shape) + ", groups " + std::to_string(d.G) + ") but got input shape " + shape_str(x.shape));
+  if (d.kh < 1 || d.kw < 1) throw RangeError(o + ": expected a kernel of at least 1x1 but got weight shape " + shape_str(w.shape));
+  if (bias && (bias->dim() != 1 || bias->shape[0] != d.O))
+    throw RangeError(o + ": expected bias of shape [" + std::to_string(d.O) + "] but got " + shape_str(bias->shape));
+  const int64_t hp = d.H + p.pad_t + p.pad_b, wp = d.W + p.pad_l + p.pad_r;
+  const int64_t ekh = d.dh * (d.kh - 1) + 1, ekw = d.dw * (d.kw - 1) + 1;
+  if (hp < ekh || wp < ekw)
+    throw RangeError(o + ": kernel size " + pair_str(d.kh, d.kw) + " (dilated " + pair_str(ekh, ekw) +
+                     ") is larger than the padded input " + pair_str(hp, wp) + " (input shape " + shape_str(x.shape) + ")");
+  d.OH = (hp - ekh) / d.sh + 1;
+  d.OW = (wp - ekw) / d.sw + 1;
+  // The im2col buffer and the output must be addressable.
+  checked_numel({d.N, d.O, d.OH, d.OW}, dtype_size(x.dtype), op);
+  checked_numel({d.C, d.kh, d.kw, d.OH, d.OW}, dtype_size(x.dtype), op);
+  return d;
+}
+
+static void check_dy(const char* op, const Tensor& dy, const Tensor& x, const ConvDims& d) {
+  Shape want{d.N, d.O, d.OH, d.OW};
+  if (dy.dtype != x.dtype)
+    throw TypeError(std::string(op) + ": expected grad_output of dtype " + dtype_name(x.dtype) + " but got " +
+                    dtype_name(dy.dtype));
+  if (dy.shape != want)
+    throw RangeError(std::string(op) + ": expected grad_output of shape " + shape_str(want) + " but got " +
+                     shape_str(dy.shape));
+}
+
+Tensor conv2d(Context& ctx, const Tensor& x0, const Tensor& w0, const Tensor* bias0, const Conv2dParams& p) {
+  ConvDims d = conv2d_check("conv2d", x0, w0, bias0, p);
+  Tensor y = ctx.empty({d.N, d.O, d.OH, d.OW}, x0.dtype);
+  if (y.numel() == 0) return y;
+  Tensor x = ctx.contiguous(x0), w = ctx.contiguous(w0), b;
+  if (bias0) b = ctx.contiguous(*bias0);
+  FLINT_DISPATCH_FLOAT(x.dtype, "conv2d", T,
+                       conv2d_forward<T>(ctx, y.data<T>(), x.data<T>(), w.data<T>(), bias0 ? b.data<T>() : nullptr, d));
+  return y;
+}
+
+void conv2d_backward(Context& ctx, const Tensor& x0, const Tensor& w0, const Tensor& dy0, const Conv2dParams& p,
+                     bool need_dx, bool need_dw, bool need_db, Tensor* dx, Tensor* dw, Tensor* db) {
+  ConvDims d = conv2d_check("conv2d_backward", x0, w0, nullptr, p);
+  check_dy("conv2d_backward", dy0, x0, d);
+  Tensor x = ctx.contiguous(x0), w = ctx.contiguous(w0), dy = ctx.contiguous(dy0);
+  if (need_dx) *dx = ctx.empty(x.shape, x.dtype);
+  if (need_dw) *dw = ctx.empty(w.shape, w.dtype);
+  if (need_db) *db = ctx.empty({d.O}, w.dtype);
+  if (need_dx && d.O == 0) fill_(*dx, 0);  // no output channel reaches the input
+  if (need_dx && d.O == 0 && !need_dw && !need_db) return;
+  FLINT_DISPATCH_FLOAT(x.dtype, "conv2d_backward", T,
+                       conv2d_backward_t<T>(ctx, need_dx && d.O > 0 ? dx->data<T>() : nullptr,
+                                            need_dw ? dw->data<T>() : nullptr, need_db ? db->data<T>() : nullptr,
+                                            x.data<T>(), w.data<T>(), dy.data<T>(), d));
+}
+
+Tensor conv2d_naive(Context& ctx, const Tensor& x0, const Tensor& w0, const Tensor* bias0, const Conv2dParams& p) {
+  ConvDims d = conv2d_check("conv2d", x0, w0, bias0, p);
+  Tensor y = ctx.empty({d.N, d.O, d.OH, d.OW}, x0.dtype);
+  Tensor x = ctx.contiguous(x0), w = ctx.contiguous(w0), b;
+  if (bias0) b = ctx.contiguous(*bias0);
+  FLINT_DISPATCH_FLOAT(x.dtype, "conv2d", T,
+                       conv2d_forward_naive<T>(y.data<T>(), x.data<T>(), w.data<T>(), bias0 ? b.data<T>() : nullptr, d));
+  return y;
+}
+
+void conv2d_backward_naive(Context& ctx, const Tensor& x0, const Tensor& w0, const Tensor& dy0, const Conv2dParams& p,
+                           Tensor* dx, Tensor* dw, Tensor* db) {
+  ConvDims d = conv2d_check("conv2d_backward", x0, w0, nullptr, p);
+  check_dy("conv2d_backward", dy0, x0, d);
+  Tensor x = ctx.contiguous(x0), w = ctx.contiguous(w0), dy = ctx.contiguous(dy0);
+  *dx = ctx.empty(x.shape, x.dtype);
+  *dw = ctx.empty(w.shape, w.dtype);
+  *db = ctx.empty({d.O}, w.dtype);
+  FLINT_DISPATCH_FLOAT(x.dtype, "conv2d_backward", T,
+                       conv2d_backward_naive_t<T>(dx->data<T>(), dw->data<T>(), db->data<T>(), x.data<T>(), w.data<T>(),
+                                                  dy.data<T>(), d));
+}
+
+}  // namespace flint
