@@ -71,6 +71,13 @@ export interface Binding {
   memoryStats(): { liveBytes: number; cachedBytes: number };
   emptyCache(): void;
   buildInfo(): { gemmKernel: string; cuda: boolean };
+  /** Per-sample affine warp (native/cpu/augment.h): input [N, C, H, W] f32/f64/u8, theta [N|1, 6]
+   * float64 mapping output (x, y, 1) to input pixel coordinates; mode 0 nearest, 1 bilinear; fill
+   * null (zero padding) or 1 or C values (torchvision's fill blend); naive: the oracle kernel. */
+  affineWarp(input: NativeTensor, theta: NativeTensor, outH: number, outW: number, mode: number,
+             fill: number[] | null, naive?: boolean): NativeTensor;
+  /** x + mean + std * N(0, 1) per element, clamped to [0, 1] when clip. */
+  gaussianNoise(x: NativeTensor, mean: number, std: number, clip: boolean): NativeTensor;
   // convolution (native/binding/conv.cc): x [N, C, H, W], w [O, C/groups, kH, kW]; stride and
   // dilation [h, w], padding [top, bottom, left, right]. *Naive: the direct-loop oracles.
   conv2d(x: NativeTensor, w: NativeTensor, bias: NativeTensor | null, stride: number[], padding: number[],
