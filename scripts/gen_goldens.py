@@ -537,6 +537,7 @@ def main():
         write("indexing", indexing_cases(), 5000),
         write("loss", loss_cases(), 6000),
         sgd_fixture(),
+        __import__("goldens_conv").main(),  # scripts/goldens_conv.py: conv2d and pooling
     ]
     total = 0
     for p in paths:

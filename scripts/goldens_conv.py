@@ -50,12 +50,12 @@ def conv_cases():
     cs = []
     conv = [
         # name, x shape, w shape, params, bias, layouts
-        ("3x3 basic", [2, 3, 7, 7], [4, 3, 3, 3], {}, True, None),
-        ("no bias", [2, 3, 7, 6], [4, 3, 3, 3], {}, False, None),
-        ("stride 2 padding 1 odd sizes", [2, 3, 9, 8], [5, 3, 3, 2], {"stride": 2, "padding": 1}, True, None),
+        ("3x3 basic", [2, 3, 6, 6], [4, 3, 3, 3], {}, True, None),
+        ("no bias", [2, 2, 5, 6], [3, 2, 3, 3], {}, False, None),
+        ("stride 2 padding 1 odd sizes", [2, 3, 7, 6], [3, 3, 3, 2], {"stride": 2, "padding": 1}, True, None),
         ("stride and padding pairs", [1, 2, 8, 9], [3, 2, 3, 3], {"stride": [2, 1], "padding": [1, 2]}, True, None),
         ("dilation 2", [1, 2, 9, 9], [3, 2, 3, 3], {"dilation": 2}, True, None),
-        ("dilation [2, 1] padding 2", [2, 2, 7, 6], [3, 2, 3, 2], {"dilation": [2, 1], "padding": 2}, True, None),
+        ("dilation [2, 1] padding 2", [1, 2, 7, 6], [3, 2, 3, 2], {"dilation": [2, 1], "padding": 2}, True, None),
         ("groups 2", [2, 4, 6, 5], [6, 2, 3, 3], {"groups": 2}, True, None),
         ("depthwise groups 3", [1, 3, 5, 5], [3, 1, 3, 3], {"groups": 3, "padding": 1}, True, None),
         ("depthwise multiplier 2", [2, 3, 5, 4], [6, 1, 2, 2], {"groups": 3}, False, None),
@@ -69,13 +69,13 @@ def conv_cases():
         ("kernel fills the input", [2, 3, 4, 5], [2, 3, 4, 5], {}, True, None),
         ("kernel fills the padded input", [1, 2, 2, 3], [2, 2, 4, 5], {"padding": 1}, True, None),
         ("batch 1", [1, 3, 6, 7], [4, 3, 3, 3], {"stride": 2}, True, None),
-        ("non-contiguous input and weight", [2, 3, 7, 6], [4, 3, 3, 2], {"padding": 1},
+        ("non-contiguous input and weight", [2, 2, 5, 6], [3, 2, 3, 2], {"padding": 1},
          True, ["transposed", "transposed", "contiguous"]),
         ("non-contiguous input groups 2", [2, 4, 5, 6], [4, 2, 3, 3], {"groups": 2, "stride": 2},
          True, ["transposed", "contiguous", "contiguous"]),
-        ("stride 2 padding 2 dilation 2 groups 3", [2, 6, 9, 10], [6, 2, 3, 3],
+        ("stride 2 padding 2 dilation 2 groups 3", [1, 6, 7, 8], [6, 2, 3, 3],
          {"stride": 2, "padding": 2, "dilation": 2, "groups": 3}, False, None),
-        ("seed CNN conv2 shape (reduced)", [2, 6, 11, 11], [8, 6, 3, 3], {}, True, None),
+        ("many channels, batch 1", [1, 6, 7, 7], [8, 6, 3, 3], {}, True, None),
         ("unbatched 3-D input", [3, 6, 5], [4, 3, 3, 3], {"padding": 1}, True, None),
     ]
     for name, sx, sw, p, bias, lay in conv:
@@ -83,18 +83,16 @@ def conv_cases():
         if bias:
             ins.append(r.randn(sw[0], scale=0.5))
         cs.append(C(f"conv2d {name} {sx} {sw}", "conv2d", ins, p, layouts=lay))
-    # large values: of one sign in both dtypes (no cancellation, so float32 rounding stays relative);
-    # of mixed signs in float64 only (float32 sums of +-1e5 terms cancelling to ~1e3 differ in the
-    # 5th digit between any two summation orders, torch's included)
-    cs.append(C("conv2d large positive values [1, 2, 5, 5] [3, 2, 3, 3]", "conv2d",
-                [r.uniform(1e3, 2e3, 1, 2, 5, 5), r.uniform(10.0, 100.0, 3, 2, 3, 3), r.uniform(0.0, 1e3, 3)],
-                {"padding": 1}))
-    cs.append(C("conv2d large mixed-sign values [1, 2, 5, 5] [3, 2, 3, 3]", "conv2d",
+    # large values, float64 only: in float32, sums of +-1e5 terms that cancel to ~1e3 (the output
+    # and both gradients, whose upstream gradient has mixed signs) differ in the 4th-5th digit
+    # between any two summation orders, torch's included. test/native/conv_sweep.test.ts checks
+    # float32 at these magnitudes against the naive kernel with a bound scaled by sum |terms|.
+    cs.append(C("conv2d large values [1, 2, 5, 5] [3, 2, 3, 3]", "conv2d",
                 [r.randn(1, 2, 5, 5, scale=1e3), r.randn(3, 2, 3, 3, scale=1e2), r.randn(3, scale=1e3)], {"padding": 1},
                 dtypes=["float64"]))
 
     mp = [
-        ("k2", [2, 2, 8, 8], {"kernel": 2}, None),
+        ("k2", [2, 2, 6, 6], {"kernel": 2}, None),
         ("k3 s2 p1 odd sizes", [2, 2, 9, 7], {"kernel": 3, "stride": 2, "padding": 1}, None),
         ("k2 ceil mode", [1, 2, 7, 7], {"kernel": 2, "ceil_mode": True}, None),
         ("k3 s2 p1 ceil mode", [1, 1, 8, 8], {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True}, None),
@@ -106,8 +104,7 @@ def conv_cases():
         ("non-contiguous input", [2, 2, 6, 7], {"kernel": 2}, ["transposed"]),
         ("non-contiguous k3 s2 p1", [1, 3, 7, 5], {"kernel": 3, "stride": 2, "padding": 1}, ["transposed"]),
         ("unbatched 3-D", [3, 6, 6], {"kernel": 2}, None),
-        ("seed CNN pool [26 -> 13]", [1, 1, 26, 26], {"kernel": 2}, None),
-        ("seed CNN pool [11 -> 5]", [1, 3, 11, 11], {"kernel": 2}, None),
+        ("seed CNN pool [11 -> 5]", [1, 1, 11, 11], {"kernel": 2}, None),
     ]
     for name, s, p, lay in mp:
         cs.append(C(f"max_pool2d {name} {s}", "max_pool2d", [r.randn(*s)], p, layouts=lay))
@@ -127,7 +124,7 @@ def conv_cases():
                 [f64([[[[1.0, math.nan, 2.0], [math.nan, 0.0, 5.0], [-1.0, 4.0, 4.0]]]])], {"kernel": 2, "stride": 1}))
 
     ap = [
-        ("k2", [2, 3, 8, 8], {"kernel": 2}, None),
+        ("k2", [2, 2, 6, 6], {"kernel": 2}, None),
         ("k3 s2 p1", [2, 2, 9, 7], {"kernel": 3, "stride": 2, "padding": 1}, None),
         ("k3 s2 p1 without pad count", [2, 2, 9, 7], {"kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False}, None),
         ("k3 s2 p1 ceil mode", [1, 2, 8, 8], {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True}, None),
