@@ -11,7 +11,7 @@ export {
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export * as nn from './nn';
 export * as optim from './optim';
-export { DataLoader, Dataset, TensorDataset, Subset, datasets, transforms } from './data';
+export { DataLoader, Dataset, TensorDataset, Subset, CSVDataset, randomSplit, datasets, transforms } from './data';
 export * as io from './io';
 export { save, load } from './io';
 export { functional as F } from './nn';

@@ -3,6 +3,8 @@
 import { Tensor } from '../tensor';
 import * as ops from '../ops';
 import { shapeStr } from '../ops/util';
+import { native } from '../native';
+import { ShuffleGenerator } from './random';
 
 /**
  * What DataLoader needs from a dataset. `getBatch`, when present, returns the collated batch
@@ -85,4 +87,67 @@ export class Subset<S = unknown> extends Dataset<S> {
     if (!this.dataset.getBatch) return undefined;
     return this.dataset.getBatch(indices.map((i) => this.indices[checkIndex('Subset.getBatch', i, this.indices.length)]));
   }
+}
+
+export interface RandomSplitOptions {
+  /**
+   * Seeds the split's own generator, so the split is the same whatever else was drawn before.
+   * Without it the permutation is seeded from flint's global generator (manualSeed fixes it).
+   */
+  seed?: number;
+}
+
+/**
+ * Splits a dataset into non-overlapping random subsets (torch.utils.data.random_split).
+ *
+ * `lengths` are the subsets' sizes, summing to the dataset's length, or fractions summing to 1
+ * (within 1e-9): each subset then gets floor(n * fraction) samples and the remainder is handed
+ * out one at a time round-robin from the first subset (PyTorch's rule). Lengths that are all
+ * integers are sizes, except integers summing to exactly 1 (such as [1, 0]), which PyTorch too
+ * reads as fractions.
+ * Example:
+ *   const [train, val, test] = randomSplit(ds, [0.7, 0.15, 0.15], { seed: 42 });
+ *   new DataLoader(train, { batchSize: 64, shuffle: true })   // keeps ds's getBatch fast path
+ */
+export function randomSplit<S>(dataset: DatasetLike<S>, lengths: number[], opts: RandomSplitOptions = {}): Subset<S>[] {
+  const op = 'randomSplit';
+  if (!dataset || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length) || dataset.length < 0) {
+    throw new TypeError(`${op}: expected a dataset with an integer length and a get(i) method`);
+  }
+  if (!Array.isArray(lengths) || lengths.length === 0) throw new TypeError(`${op}: expected lengths to be a non-empty array of numbers`);
+  lengths.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new RangeError(`${op}: lengths[${i}] must be a non-negative number but got ${v}`);
+    }
+  });
+  const n = dataset.length;
+  const total = lengths.reduce((a, b) => a + b, 0);
+  let sizes: number[];
+  const allInt = lengths.every(Number.isInteger);
+  if (!allInt || total === 1) {
+    lengths.forEach((f, i) => {
+      if (f > 1) throw new RangeError(`${op}: fraction at index ${i} is not between 0 and 1: ${f}`);
+    });
+    if (Math.abs(total - 1) > 1e-9) {
+      throw new RangeError(`${op}: fractions [${lengths.join(', ')}] sum to ${total}, but must sum to 1 (within 1e-9); ` +
+        `or pass whole-number sizes summing to the dataset's length (${n})`);
+    }
+    sizes = lengths.map((f) => Math.floor(n * f));
+    const remainder = n - sizes.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < remainder; i++) sizes[i % sizes.length] += 1;
+  } else {
+    if (total !== n) {
+      throw new RangeError(`${op}: sizes [${lengths.join(', ')}] sum to ${total}, but the dataset has ${n} samples`);
+    }
+    sizes = lengths.slice();
+  }
+  const gen = new ShuffleGenerator(opts.seed ?? native.randomBits(), op);
+  const perm = gen.permutation(n);
+  const out: Subset<S>[] = [];
+  let at = 0;
+  for (const k of sizes) {
+    out.push(new Subset(dataset, perm.subarray(at, at + k)));
+    at += k;
+  }
+  return out;
 }

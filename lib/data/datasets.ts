@@ -1,2 +1,3 @@
 // flint.datasets (torchvision.datasets): the datasets that ship with flint.
 export { MNIST, FashionMNIST, MNISTOptions } from './mnist';
+export { CSVDataset, CSVDatasetOptions } from './csv';
