@@ -26,6 +26,8 @@ import sys
 import numpy as np
 import torch
 
+from goldens_optim import optim_fixture  # optimizers, lr schedulers, clipping: test/fixtures/optim.json
+
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
 
@@ -537,6 +539,7 @@ def main():
         write("indexing", indexing_cases(), 5000),
         write("loss", loss_cases(), 6000),
         sgd_fixture(),
+        optim_fixture(OUT_DIR),
         __import__("goldens_conv").main(),  # scripts/goldens_conv.py: conv2d and pooling
     ]
     total = 0

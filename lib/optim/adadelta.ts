@@ -24,7 +24,7 @@ export interface AdadeltaOptions {
  */
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   constructor(params: Params<AdadeltaOptions>, opts: Partial<AdadeltaOptions> = {}) {
-    super(params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...opts });
+    super(params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, opts);
   }
 
   protected validate(g: ParamGroup<AdadeltaOptions>): void {

@@ -20,13 +20,15 @@ export interface AdagradOptions {
  *
  * Args: lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10,
  * maximize = false. State per parameter: step, sum. As in torch, the state of every parameter
- * exists from the start (sum = initialAccumulatorValue, step = 0), so stateDict() lists them all.
+ * exists from the start (step = 0, sum = initialAccumulatorValue), so stateDict() lists them all.
+ * Also as in torch (1.13 and 2.x), sum starts from the optimizer-wide initialAccumulatorValue (the
+ * constructor's options): a parameter group's own initialAccumulatorValue is kept but not used.
  *
  * Example: `const opt = new optim.Adagrad(model.parameters(), { lr: 0.01, lrDecay: 1e-4 });`
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts });
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, opts);
   }
 
   protected validate(g: ParamGroup<AdagradOptions>): void {
@@ -42,7 +44,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 
   protected initGroupState(g: ParamGroup<AdagradOptions>): void {
-    for (const p of g.params) this.state.set(p, { step: 0, sum: fullLike(p, g.initialAccumulatorValue) });
+    for (const p of g.params) this.state.set(p, { step: 0, sum: fullLike(p, this.defaults.initialAccumulatorValue) });
   }
 
   step(): void {
@@ -52,7 +54,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
         if (!p.grad) continue;
         let st = this.state.get(p);
         if (!st) {
-          st = { step: 0, sum: fullLike(p, g.initialAccumulatorValue) };
+          st = { step: 0, sum: fullLike(p, this.defaults.initialAccumulatorValue) };
           this.state.set(p, st);
         }
         const step = (st.step as number) + 1;

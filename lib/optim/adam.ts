@@ -64,7 +64,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
  */
 export class Adam extends AdamFamily {
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, opts);
   }
   protected decoupled(): boolean {
     return false;
@@ -82,7 +82,7 @@ export class Adam extends AdamFamily {
  */
 export class AdamW extends AdamFamily {
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...opts });
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, opts);
   }
   protected decoupled(): boolean {
     return true;

@@ -50,9 +50,15 @@ function fmt(v: unknown): string {
 export abstract class Optimizer<O extends object> {
   paramGroups: ParamGroup<O>[] = [];
   state = new Map<Tensor, ParamState>();
+  /** The options every group starts from: the optimizer's defaults overridden by the constructor's. */
+  readonly defaults: O;
+  /** The optimizer's own defaults: the types every option must have. */
+  private readonly builtins: O;
 
-  constructor(params: Params<O>, public readonly defaults: O) {
-    this.checkOptions(defaults as Record<string, unknown>, 'options', true);
+  constructor(params: Params<O>, builtins: O, opts: Partial<O> = {}) {
+    this.builtins = builtins;
+    this.checkOptions(opts as Record<string, unknown>, 'options');
+    this.defaults = { ...builtins, ...opts };
     const list = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new RangeError(`${this.name}: got an empty parameter list`);
     const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as { params: Iterable<Tensor> }[]);
@@ -79,7 +85,7 @@ export abstract class Optimizer<O extends object> {
       }
     });
     const full = { ...this.defaults, ...group, params } as ParamGroup<O>;
-    this.checkOptions(full as Record<string, unknown>, `parameter group ${this.paramGroups.length}`, false);
+    this.checkOptions(full as Record<string, unknown>, `parameter group ${this.paramGroups.length}`);
     this.validate(full);
     this.paramGroups.push(full);
     this.initGroupState(full);
@@ -106,18 +112,18 @@ export abstract class Optimizer<O extends object> {
 
   // ---- checks shared by the optimizers ----
 
-  /** Option types follow the defaults'; snake_case spellings of known options are refused. */
-  private checkOptions(opts: Record<string, unknown>, where: string, isDefaults: boolean): void {
+  /** Option types follow the optimizer's defaults; snake_case spellings of known options are refused. */
+  private checkOptions(opts: Record<string, unknown>, where: string): void {
     if (!opts || typeof opts !== 'object') throw new TypeError(`${this.name}: options must be an object`);
-    const defaults = (isDefaults ? opts : this.defaults) as Record<string, unknown>;
+    const builtins = this.builtins as Record<string, unknown>;
     for (const k of Object.keys(opts)) {
       const camel = toCamel(k);
-      if (camel !== k && camel in defaults) {
+      if (camel !== k && camel in builtins) {
         throw new TypeError(`${this.name}: unknown option ${k} in ${where} (did you mean ${camel}?)`);
       }
     }
-    if (isDefaults) return;
-    for (const [k, d] of Object.entries(defaults)) {
+    for (const [k, d] of Object.entries(builtins)) {
+      if (!(k in opts)) continue;
       const v = opts[k];
       if (Array.isArray(d)) {
         if (!Array.isArray(v) || v.length !== d.length || v.some((x) => typeof x !== 'number')) {
@@ -229,7 +235,7 @@ export abstract class Optimizer<O extends object> {
       const opts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(sg)) if (k !== 'params') opts[toCamel(k)] = Array.isArray(v) ? v.slice() : v;
       const group = { ...this.defaults, ...opts, params: mine } as ParamGroup<O>;
-      this.checkOptions(group as Record<string, unknown>, `parameter group ${gi}`, false);
+      this.checkOptions(group as Record<string, unknown>, `parameter group ${gi}`);
       this.validate(group);
       return group;
     });

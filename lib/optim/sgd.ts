@@ -24,7 +24,7 @@ export interface SGDOptions {
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
     if (!opts || typeof opts.lr !== 'number') throw new TypeError('SGD: options must include a numeric lr');
-    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
+    super(params, { lr: 0, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, opts);
   }
 
   protected validate(g: ParamGroup<SGDOptions>): void {
