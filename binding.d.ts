@@ -100,4 +100,16 @@ export interface Binding {
                     padding: number[], ceilMode: boolean, countIncludePad: boolean, divisorOverride: number): NativeTensor;
   adaptiveAvgPool2d(x: NativeTensor, outputSize: number[]): NativeTensor;
   adaptiveAvgPool2dBackward(gradOutput: NativeTensor, inputShape: number[]): NativeTensor;
+  // recurrent layers (native/binding/rnn.cc), one call per layer (both directions) and pass.
+  // mode: 0 RNN relu, 1 RNN tanh, 2 LSTM, 3 GRU. x [T, N, I] time-major; hx, cx [D, N, H] or null
+  // (zeros); weights [w_ih, w_hh, b_ih | null, b_hh | null] per direction. packed = flat
+  // [output [T, N, D*H] | h_n [D, N, H] | c_n [D, N, H] (LSTM)]; workspace: saved for backward
+  // (LSTM and GRU, when train).
+  rnnForward(mode: number, x: NativeTensor, hx: NativeTensor | null, cx: NativeTensor | null,
+             weights: (NativeTensor | null)[], train: boolean): [NativeTensor, NativeTensor | null];
+  /** -> [dx (needInput), dhx, dcx (LSTM), weight gradients in the weights' layout (needWeights)] */
+  rnnBackward(mode: number, x: NativeTensor, hx: NativeTensor | null, cx: NativeTensor | null,
+              weights: (NativeTensor | null)[], packed: NativeTensor, workspace: NativeTensor | null,
+              dpacked: NativeTensor, needInput: boolean, needWeights: boolean):
+    [NativeTensor | null, NativeTensor, NativeTensor | null, (NativeTensor | null)[]];
 }

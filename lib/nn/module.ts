@@ -19,7 +19,10 @@ export abstract class Module {
   /** names of attributes registered as buffers (saved in the state dict, not trained) */
   private _bufferNames: string[] = [];
 
-  abstract forward(...args: Tensor[]): Tensor;
+  // Layers type their own forward (nn.LSTM takes [h_0, c_0] and returns [output, [h_n, c_n]]);
+  // through a plain Module reference it is untyped, as in PyTorch.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...args: any[]): any;
 
   /** Registers a tensor as a buffer (e.g. running statistics): in stateDict, not in parameters(). */
   registerBuffer(name: string, t: Tensor | null): void {

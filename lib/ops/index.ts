@@ -8,3 +8,4 @@ export * from './loss';
 export * from './indexing';
 export * from './conv';
 export * from './pool';
+export * from './rnn';

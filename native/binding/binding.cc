@@ -485,6 +485,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTensor", ctor);
   // The registry: one line per op family (declared in binding/common.h).
   register_core(env, exports);
+  register_rnn(env, exports);
   register_augment(env, exports);
   register_optim(env, exports);
   register_conv(env, exports);

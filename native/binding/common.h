@@ -197,6 +197,7 @@ inline void export_fn(Napi::Env env, Napi::Object exports, const char* name, Nap
 
 // ---- registry: one line per op family (binding.cc's Init calls each) ----
 void register_core(Napi::Env env, Napi::Object exports);
+void register_rnn(Napi::Env env, Napi::Object exports);
 void register_augment(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
