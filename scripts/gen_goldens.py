@@ -541,6 +541,7 @@ def main():
         sgd_fixture(),
         optim_fixture(OUT_DIR),
         __import__("goldens_conv").main(),  # scripts/goldens_conv.py: conv2d and pooling
+        __import__("goldens_rnn").rnn_fixture(),  # scripts/goldens_rnn.py: RNN, LSTM, GRU and cells
     ]
     total = 0
     for p in paths:
