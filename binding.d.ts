@@ -13,6 +13,8 @@ export declare class NativeTensor {
   readonly dtype: DTypeName;
   readonly disposed: boolean;
   readonly isContiguous: boolean;
+  /** In-place writes to the storage so far (autograd checks it, as PyTorch's version counter); -1 once disposed. */
+  readonly version: number;
   /** Frees this handle's reference to the storage now (views keep it alive). */
   dispose(): void;
   /** Copies the elements (row-major) into `out`, which the caller allocates. */

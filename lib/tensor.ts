@@ -128,7 +128,8 @@ export class Tensor {
       this.grad.dispose();
       this.grad = null;
     }
-    this.gradFn = null;
+    // gradFn stays: a graph through this tensor still backpropagates (ops whose backward
+    // needs the freed values say so).
   }
 
   // ---- autograd ----
@@ -258,7 +259,7 @@ export function record(name: string, h: NativeTensor, inputs: Tensor[], backward
     for (const x of inputs) {
       if (x.requiresGrad) {
         out.requiresGrad = true;
-        out.gradFn = new Node(name, inputs, backward);
+        out.gradFn = new Node(name, inputs, backward, h);
         break;
       }
     }

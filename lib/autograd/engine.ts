@@ -51,6 +51,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
         if (!retainGraph) node.release();
         continue;
       }
+      node.checkVersions();
       const inGrads = node.backwardFn!(g);
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i];

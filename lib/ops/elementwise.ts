@@ -2,6 +2,7 @@
 import { native } from '../native';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { record, Tensor } from '../tensor';
+import { cast } from './view';
 import { sumToShape, live } from './util';
 
 // Op codes of native/cpu/kernels.h (BinOp, UnOp).
@@ -11,6 +12,29 @@ export const enum Un { Neg = 0, Exp = 1, Log = 2, Relu = 3, Sqrt = 4, Abs = 5, T
 function checkOther(op: string, other: unknown): void {
   if (typeof other === 'number') return;
   if (!(other instanceof Tensor)) throw new TypeError(`${op}: expected other to be a tensor or a number but got ${typeof other}`);
+}
+
+/**
+ * Type promotion for a number operand, as PyTorch: an integer tensor meets a fractional
+ * number (or one its dtype cannot hold) as float32; otherwise the tensor keeps its dtype.
+ */
+const INT_RANGE: Record<string, [number, number]> = {
+  int32: [-2147483648, 2147483647],
+  int64: [-9223372036854775808, 9223372036854775807],
+  uint8: [0, 255],
+};
+function promoteForScalar(a: Tensor, s: number): Tensor {
+  const r = INT_RANGE[a.dtype];
+  if (!r || (Number.isInteger(s) && s >= r[0] && s <= r[1])) return a;
+  return cast(a, 'float32');
+}
+/** PyTorch's `/` is true division: integer operands are divided as float32. */
+function asFloatForDiv(a: Tensor, other?: Tensor): Tensor {
+  if (isFloatDtype(a.dtype)) return a;
+  return cast(a, other && isFloatDtype(other.dtype) ? other.dtype : 'float32');
+}
+function isFloatDtype(d: string): boolean {
+  return d === 'float32' || d === 'float64';
 }
 
 function bin(op: Bin, a: Tensor, b: Tensor): Tensor {
@@ -26,6 +50,7 @@ function un(op: Un, a: Tensor): Tensor {
 export function add(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
   live(a, 'add');
   checkOther('add', b);
+  if (typeof b === 'number') a = promoteForScalar(a, b * alpha);
   if (typeof b === 'number') return record('add', native.binaryScalar(Bin.Add, a._h, b * alpha, false), [a], (g) => [g]);
   const bs = alpha === 1 ? b : mul(b, alpha);
   const as = a.shape, bsh = b.shape;
@@ -38,6 +63,7 @@ export function add(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
 export function sub(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
   live(a, 'sub');
   checkOther('sub', b);
+  if (typeof b === 'number') a = promoteForScalar(a, b * alpha);
   if (typeof b === 'number') return record('sub', native.binaryScalar(Bin.Sub, a._h, b * alpha, false), [a], (g) => [g]);
   const bs = alpha === 1 ? b : mul(b, alpha);
   const as = a.shape, bsh = b.shape;
@@ -49,12 +75,14 @@ export function sub(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
 
 /** other - a, for a number other (PyTorch's rsub). */
 export function rsub(a: Tensor, other: number): Tensor {
+  a = promoteForScalar(a, other);
   return record('rsub', native.binaryScalar(Bin.Sub, a._h, other, true), [a], (g) => [un(Un.Neg, g)]);
 }
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   live(a, 'mul');
   checkOther('mul', b);
+  if (typeof b === 'number') a = promoteForScalar(a, b);
   if (typeof b === 'number') return record('mul', native.binaryScalar(Bin.Mul, a._h, b, false), [a], (g) => [binS(Bin.Mul, g, b)]);
   return record('mul', native.binary(Bin.Mul, a._h, b._h), [a, b], (g) => [
     a.requiresGrad ? sumToShape(bin(Bin.Mul, g, b), a.shape) : null,
@@ -65,6 +93,10 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
 export function div(a: Tensor, b: Tensor | number): Tensor {
   live(a, 'div');
   checkOther('div', b);
+  if (typeof b !== 'number') {
+    a = asFloatForDiv(a, b);
+    b = asFloatForDiv(b, a);
+  } else a = asFloatForDiv(a);
   if (typeof b === 'number') return record('div', native.binaryScalar(Bin.Div, a._h, b, false), [a], (g) => [binS(Bin.Div, g, b)]);
   const outH = native.binary(Bin.Div, a._h, b._h);
   const out = new Tensor(outH);

@@ -56,6 +56,12 @@ FLINT_FN(GetDtype) {
 FLINT_FN(GetDisposed) {
   return guard(info, [&](Napi::Env env) -> Napi::Value { return Napi::Boolean::New(env, !self(info)->t.storage); });
 }
+FLINT_FN(GetVersion) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& t = self(info)->t;
+    return Napi::Number::New(env, t.storage ? (double)t.storage->version : -1.0);  // -1: disposed
+  });
+}
 FLINT_FN(GetContiguous) {
   return guard(info, [&](Napi::Env env) -> Napi::Value { return Napi::Boolean::New(env, self(info)->t.is_contiguous()); });
 }
@@ -95,6 +101,7 @@ Napi::Function define_tensor_class(Napi::Env env) {
       getter("shape", adapt<GetShape>),         getter("strides", adapt<GetStrides>),
       getter("offset", adapt<GetOffset>),       getter("dtype", adapt<GetDtype>),
       getter("disposed", adapt<GetDisposed>),   getter("isContiguous", adapt<GetContiguous>),
+      getter("version", adapt<GetVersion>),
       method("dispose", adapt<Dispose>),        method("read", adapt<Read>),
       method("sameStorage", adapt<SameStorage>),
   };
@@ -209,6 +216,7 @@ FLINT_FN(Copy) {
     const Tensor& dst = tensor_arg(info, 0, "copy_", "destination");
     const Tensor& src = tensor_arg(info, 1, "copy_", "source");
     broadcast_strides(src, dst.shape, "copy_");
+    dst.bump_version();
     if (dst.storage == src.storage) {
       Tensor tmp = cast(inst(env).ctx, src, src.dtype);
       copy_into(dst, tmp);

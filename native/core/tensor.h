@@ -53,6 +53,9 @@ struct Storage {
   size_t nbytes = 0;
   size_t capacity = 0;
   std::shared_ptr<Allocator> alloc;
+  // Bumped by every in-place write (fill_, copy_, random fills, optimizer steps, gradient
+  // accumulation): autograd compares it with the value seen in forward, as PyTorch does.
+  uint64_t version = 0;
 };
 
 using Shape = std::vector<int64_t>;
@@ -77,6 +80,7 @@ struct Tensor {
     return reinterpret_cast<T*>(storage->data) + offset;
   }
   void* raw() const { return static_cast<char*>(storage->data) + offset * dtype_size(dtype); }
+  void bump_version() const { storage->version++; }
 };
 
 // A new contiguous tensor (uninitialised).

@@ -119,6 +119,11 @@ Tensor binary(Context& ctx, BinOp op, const Tensor& a, const Tensor& b) {
   const char* name = binop_name(op);
   check_same_dtype(name, a, b);
   Shape shape = broadcast_shapes(a.shape, b.shape, name);
+  // Integer division would trap (SIGFPE) on a zero divisor; PyTorch's `/` is true division
+  // anyway, which lib/ops does by casting to float before calling here.
+  if (op == BinOp::Div && !is_float(a.dtype))
+    throw TypeError(std::string("div: integer tensors (") + dtype_name(a.dtype) +
+                    ") are divided as floats: cast them with .to('float32') first");
   if ((op == BinOp::Pow || op == BinOp::ReluGrad) && !is_float(a.dtype))
     throw TypeError(std::string(name) + ": expected float32 or float64 tensors but got " + dtype_name(a.dtype));
   Tensor out = ctx.empty(shape, is_compare(op) ? DType::U8 : a.dtype);
@@ -172,6 +177,7 @@ Tensor unary(Context& ctx, UnOp op, const Tensor& a) {
 }
 
 void fill_(const Tensor& t, double v) {
+  t.bump_version();
   FLINT_DISPATCH_ALL(t.dtype, T, {
     T* p = t.data<T>();
     T val = (T)v;
@@ -195,6 +201,7 @@ void axpy_(Context& ctx, const Tensor& out, const Tensor& src, double alpha) {
   if (!out.is_contiguous()) throw RangeError("accumulate: destination must be contiguous");
   Tensor s = ctx.contiguous(src);
   int64_t n = out.numel();
+  out.bump_version();
   FLINT_DISPATCH_FLOAT(out.dtype, "accumulate", T, {
     T* o = out.data<T>();
     const T* x = s.data<T>();

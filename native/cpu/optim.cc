@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 namespace flint {
 
@@ -36,6 +37,7 @@ void sgd_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const Ten
   check_param("sgd", param, grad0);
   if (buf) check_state("sgd", "momentum_buffer", *buf, param);
   Tensor grad = ctx.contiguous(grad0);
+  param.bump_version();  // in place: autograd must see it
   int64_t n = param.numel();
   FLINT_DISPATCH_FLOAT(param.dtype, "sgd", T, {
     T* p = param.data<T>();
@@ -75,6 +77,7 @@ void adam_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const Te
   if (max_exp_avg_sq) check_state(op, "max_exp_avg_sq", *max_exp_avg_sq, param);
   if (o.step < 1) throw RangeError(std::string(op) + ": expected a step number >= 1 but got " + std::to_string(o.step));
   Tensor grad = ctx.contiguous(grad0);
+  param.bump_version();  // in place: autograd must see it
   int64_t n = param.numel();
   // Python-float scalars, as torch computes them
   double bias_correction1 = 1 - std::pow(o.beta1, (double)o.step);
@@ -88,29 +91,41 @@ void adam_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const Te
     T* v = exp_avg_sq.data<T>();
     T* vmax = o.amsgrad ? max_exp_avg_sq->data<T>() : nullptr;
     const T b1 = (T)o.beta1, one_b1 = (T)(1 - o.beta1), b2 = (T)o.beta2, one_b2 = (T)(1 - o.beta2);
-    const T wd = (T)o.weight_decay, decay = (T)(1 - o.lr * o.weight_decay), eps = (T)o.eps;
-    const T bc2s = (T)bias_correction2_sqrt, neg_step = (T)(-step_size);
-    const bool l2 = !o.decoupled && o.weight_decay != 0, decoupled = o.decoupled, maximize = o.maximize;
-    ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; i++) {
-        T gi = maximize ? -g[i] : g[i];
-        if (decoupled) p[i] = p[i] * decay;
-        if (l2) gi = gi + wd * p[i];
-        T mi = m[i] * b1 + one_b1 * gi;
-        T vi = v[i] * b2 + one_b2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        if (vmax) {
-          // torch.maximum: NaN propagates
-          T mx = vmax[i];
-          mx = (std::isnan(vi) || vi > mx) ? vi : mx;
-          vmax[i] = mx;
-          vi = mx;
+    const T wd = (T)o.weight_decay, eps = (T)o.eps, bc2s = (T)bias_correction2_sqrt, neg_step = (T)(-step_size);
+    // Exact no-ops where an option is off, so the loop has no data-independent branches: the sign
+    // is +-1, and Adam's decay factor is 1 (p * 1 == p for every p, inf and NaN included).
+    const T sign = o.maximize ? T(-1) : T(1);
+    const T decay = o.decoupled ? (T)(1 - o.lr * o.weight_decay) : T(1);
+    // The two options that change the loop's shape are template parameters (vectorizable loops).
+    auto body = [&](auto amsgrad, auto l2) {
+      ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; i++) {
+          T pi = p[i] * decay;
+          T gi = sign * g[i];
+          if (decltype(l2)::value) gi = gi + wd * pi;
+          T mi = m[i] * b1 + one_b1 * gi;
+          T vi = v[i] * b2 + one_b2 * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          if (decltype(amsgrad)::value) {
+            T mx = vmax[i];
+            mx = (vi > mx || vi != vi) ? vi : mx;  // torch.maximum: NaN propagates
+            vmax[i] = mx;
+            vi = mx;
+          }
+          T denom = std::sqrt(vi) / bc2s + eps;
+          p[i] = pi + neg_step * mi / denom;
         }
-        T denom = std::sqrt(vi) / bc2s + eps;
-        p[i] = p[i] + neg_step * mi / denom;
-      }
-    });
+      });
+    };
+    const bool l2 = !o.decoupled && o.weight_decay != 0;
+    if (o.amsgrad) {
+      if (l2) body(std::true_type{}, std::true_type{});
+      else body(std::true_type{}, std::false_type{});
+    } else {
+      if (l2) body(std::false_type{}, std::true_type{});
+      else body(std::false_type{}, std::false_type{});
+    }
   });
 }
 
@@ -128,6 +143,7 @@ void rmsprop_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const
   if (grad_avg) check_state(op, "grad_avg", *grad_avg, param);
   if (momentum_buffer) check_state(op, "momentum_buffer", *momentum_buffer, param);
   Tensor grad = ctx.contiguous(grad0);
+  param.bump_version();  // in place: autograd must see it
   int64_t n = param.numel();
   FLINT_DISPATCH_FLOAT(param.dtype, op, T, {
     T* p = param.data<T>();
@@ -174,6 +190,7 @@ void adagrad_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const
   check_state(op, "sum", sum, param);
   if (o.step < 1) throw RangeError(std::string(op) + ": expected a step number >= 1 but got " + std::to_string(o.step));
   Tensor grad = ctx.contiguous(grad0);
+  param.bump_version();  // in place: autograd must see it
   int64_t n = param.numel();
   double clr = o.lr / (1 + (double)(o.step - 1) * o.lr_decay);
   FLINT_DISPATCH_FLOAT(param.dtype, op, T, {
@@ -205,6 +222,7 @@ void adadelta_step_(Context& ctx, const Tensor& param, const Tensor& grad0, cons
   check_state(op, "square_avg", square_avg, param);
   check_state(op, "acc_delta", acc_delta, param);
   Tensor grad = ctx.contiguous(grad0);
+  param.bump_version();  // in place: autograd must see it
   int64_t n = param.numel();
   FLINT_DISPATCH_FLOAT(param.dtype, op, T, {
     T* p = param.data<T>();

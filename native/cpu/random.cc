@@ -30,6 +30,7 @@ template <class F>
 static void fill_random(const Tensor& t, const char* op, F gen) {
   if (!t.is_contiguous()) throw RangeError(std::string(op) + ": expected a contiguous tensor");
   int64_t n = t.numel();
+  t.bump_version();
   FLINT_DISPATCH_FLOAT(t.dtype, op, T, {
     T* p = t.data<T>();
     for (int64_t i = 0; i < n; i++) p[i] = (T)gen();
