@@ -27,6 +27,29 @@ const built = fs.existsSync(path.join(root, 'dist', 'lib', 'index.js'));
     expect(out.trim()).toBe('[[7,10],[15,22]] function function');
   });
 
+  // A Node TypeScript project has @types/node (the declarations mention Buffer).
+  test('TypeScript consumers get the declared types (strict, no skipLibCheck)', () => {
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] }, files: ['c.ts'] }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'c.ts'),
+      "import { tensor, Tensor, nn } from 'flint';\n" +
+        'const t: Tensor = tensor([1, 2]);\n' +
+        'const n: number = t.item();\n' +
+        'const lin = new nn.Linear(2, 3);\n' +
+        'const y: Tensor = lin.forward(t);\n' +
+        '// @ts-expect-error dataSync() is a typed array, not a string\n' +
+        'const bad: string = t.dataSync();\n' +
+        'export { n, y, bad };\n',
+    );
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = require('child_process').spawnSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   test('named and namespace imports from ES modules', () => {
     fs.writeFileSync(
       path.join(dir, 'b.mjs'),
