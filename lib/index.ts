@@ -13,6 +13,7 @@ export * as nn from './nn';
 export * as optim from './optim';
 export { DataLoader, Dataset, TensorDataset, Subset, CSVDataset, randomSplit, datasets, transforms } from './data';
 export * as io from './io';
+export * as metrics from './metrics';
 export { save, load } from './io';
 export { functional as F } from './nn';
 
