@@ -114,4 +114,46 @@ export interface Binding {
               weights: (NativeTensor | null)[], packed: NativeTensor, workspace: NativeTensor | null,
               dpacked: NativeTensor, needInput: boolean, needWeights: boolean):
     [NativeTensor | null, NativeTensor, NativeTensor | null, (NativeTensor | null)[]];
+  // activations (native/binding/activation.cc): op 0 leaky_relu (param: negative slope), 1 elu
+  // (param: alpha), 2 gelu, 3 gelu tanh approximation, 4 silu
+  activation(op: number, x: NativeTensor, param: number): NativeTensor;
+  activationBackward(op: number, grad: NativeTensor, x: NativeTensor, param: number): NativeTensor;
+  /** log: log-softmax. The backward takes the forward's output y. */
+  softmax(x: NativeTensor, dim: number, log: boolean): NativeTensor;
+  softmaxBackward(grad: NativeTensor, y: NativeTensor, dim: number, log: boolean): NativeTensor;
+  // normalization (native/binding/normalization.cc): batch norm over [N, C, *] (running stats
+  // updated in place when training), layer norm over the last nNorm dims
+  batchNorm(x: NativeTensor, weight: NativeTensor | null, bias: NativeTensor | null, runningMean: NativeTensor | null,
+            runningVar: NativeTensor | null, training: boolean, momentum: number, eps: number):
+    [NativeTensor, NativeTensor, NativeTensor];
+  batchNormBackward(grad: NativeTensor, x: NativeTensor, weight: NativeTensor | null, mean: NativeTensor,
+                    invstd: NativeTensor, training: boolean): [NativeTensor, NativeTensor, NativeTensor];
+  layerNorm(x: NativeTensor, nNorm: number, weight: NativeTensor | null, bias: NativeTensor | null, eps: number):
+    [NativeTensor, NativeTensor, NativeTensor];
+  layerNormBackward(grad: NativeTensor, x: NativeTensor, nNorm: number, weight: NativeTensor | null,
+                    mean: NativeTensor, rstd: NativeTensor): [NativeTensor, NativeTensor, NativeTensor];
+  // losses (native/binding/loss.cc); reduction: 0 none, 1 mean, 2 sum. Pointwise losses are
+  // unreduced, their backwards return [dinput, dtarget | null (unless wantTarget)].
+  crossEntropyLoss(input: NativeTensor, target: NativeTensor, weight: NativeTensor | null, ignoreIndex: number,
+                   labelSmoothing: number, reduction: number): NativeTensor;
+  crossEntropyLossBackward(grad: NativeTensor, input: NativeTensor, target: NativeTensor, weight: NativeTensor | null,
+                           ignoreIndex: number, labelSmoothing: number, reduction: number): NativeTensor;
+  nllLoss(input: NativeTensor, target: NativeTensor, weight: NativeTensor | null, ignoreIndex: number,
+          reduction: number): NativeTensor;
+  nllLossBackward(grad: NativeTensor, input: NativeTensor, target: NativeTensor, weight: NativeTensor | null,
+                  ignoreIndex: number, reduction: number): NativeTensor;
+  smoothL1Loss(input: NativeTensor, target: NativeTensor, beta: number): NativeTensor;
+  smoothL1LossBackward(grad: NativeTensor, input: NativeTensor, target: NativeTensor, beta: number): NativeTensor;
+  bceLoss(input: NativeTensor, target: NativeTensor, weight: NativeTensor | null): NativeTensor;
+  bceLossBackward(grad: NativeTensor, input: NativeTensor, target: NativeTensor, weight: NativeTensor | null,
+                  wantTarget: boolean): [NativeTensor, NativeTensor | null];
+  bceLogitsLoss(input: NativeTensor, target: NativeTensor, weight: NativeTensor | null,
+                posWeight: NativeTensor | null): NativeTensor;
+  bceLogitsLossBackward(grad: NativeTensor, input: NativeTensor, target: NativeTensor, weight: NativeTensor | null,
+                        posWeight: NativeTensor | null, wantTarget: boolean): [NativeTensor, NativeTensor | null];
+  // embedding (native/binding/embedding.cc): weight [V, D], indices int64/int32; paddingIdx < 0: none
+  embedding(weight: NativeTensor, indices: NativeTensor): NativeTensor;
+  embeddingBackward(grad: NativeTensor, indices: NativeTensor, weight: NativeTensor, paddingIdx: number): NativeTensor;
+  // dropout (native/binding/dropout.cc): 1/(1-p) with probability 1-p, else 0, from the seeded generator
+  dropoutMask(shape: number[], dtype: DTypeName, p: number): NativeTensor;
 }

@@ -7,6 +7,7 @@ export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, tanh, sigmoid, maximum, minimum,
   eq, ne, lt, le, gt, ge, matmul, linear, sum, mean, maxAll as max, argmax, cat, stack, indexSelect, gather,
   crossEntropy,
+  softmax, logSoftmax,
 } from './ops';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export * as nn from './nn';

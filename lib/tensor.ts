@@ -221,6 +221,8 @@ export class Tensor {
   relu(): Tensor { return ops.relu(this); }
   tanh(): Tensor { return ops.tanh(this); }
   sigmoid(): Tensor { return ops.sigmoid(this); }
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
   matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
   eq(other: Tensor | number): Tensor { return ops.eq(this, other); }
   lt(other: Tensor | number): Tensor { return ops.lt(this, other); }

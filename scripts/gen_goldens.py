@@ -542,6 +542,7 @@ def main():
         optim_fixture(OUT_DIR),
         __import__("goldens_conv").main(),  # scripts/goldens_conv.py: conv2d and pooling
         __import__("goldens_rnn").rnn_fixture(),  # scripts/goldens_rnn.py: RNN, LSTM, GRU and cells
+        __import__("goldens_nn").main(),  # scripts/goldens_nn.py: activations, losses, norms, embedding
     ]
     total = 0
     for p in paths:

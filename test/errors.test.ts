@@ -110,7 +110,8 @@ describe('cross-entropy target out of range names the target and the class count
     expectCleanError(() => crossEntropy(x, tensor([0, 1, 10, 2], { dtype: 'int32' })), /cross_entropy: target 10 at index 2 is out of range for 10 classes/, [x]);
     expectCleanError(() => crossEntropy(x, tensor([0, 1], { dtype: 'int64' })), /cross_entropy: expected target of shape \[4\] for logits \[4, 10\] but got \[2\]/, [x]);
     expectCleanError(() => crossEntropy(x, tensor([0, 1, 2, 3])), /cross_entropy: expected int64 or int32 class indices as target but got float32/, [x]);
-    expectCleanError(() => crossEntropy(rand([4]), tensor([0], { dtype: 'int64' })), /cross_entropy: expected logits of shape \[N, C\] but got \[4\]/);
+    // [C] logits are one sample (PyTorch): the target is then a 0-d class index
+    expectCleanError(() => crossEntropy(rand([4]), tensor([0], { dtype: 'int64' })), /cross_entropy: expected target of shape \[\] for logits \[4\] but got \[1\]/);
     expectCleanError(() => crossEntropy(x, tensor([0, 1, 2, 3], { dtype: 'int64' }), { reduction: 'avg' as never }), /cross_entropy: reduction must be 'none', 'mean' or 'sum' but got 'avg'/, [x]);
     expectCleanError(() => crossEntropy(x, [0, 1, 2, 3] as never), /cross_entropy: expected target to be a tensor of class indices/, [x]);
   });

@@ -1,6 +1,11 @@
 export { Module, Parameter, StateDict } from './module';
 export { Linear, ReLU, Identity, Flatten, Sequential } from './layers';
-export { CrossEntropyLoss } from './loss';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss } from './loss';
+export { Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Softmax, LogSoftmax } from './activation';
+export { Dropout } from './dropout';
+export { BatchNormBase, BatchNorm1d, BatchNorm2d, BatchNormOptions, LayerNorm } from './normalization';
+export { Embedding, EmbeddingOptions } from './embedding';
+export { ModuleList } from './container';
 export { Conv2d, Conv2dOptions } from './conv';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling';
 export { RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell, RNNOptions, RNNBaseOptions } from './rnn';

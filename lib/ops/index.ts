@@ -9,3 +9,7 @@ export * from './indexing';
 export * from './conv';
 export * from './pool';
 export * from './rnn';
+export * from './activation';
+export * from './normalization';
+export * from './embedding';
+export * from './dropout';

@@ -498,6 +498,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_optim(env, exports);
   register_conv(env, exports);
   register_pool(env, exports);
+  register_activation(env, exports);
+  register_normalization(env, exports);
+  register_loss(env, exports);
+  register_embedding(env, exports);
+  register_dropout(env, exports);
   return exports;
 }
 
