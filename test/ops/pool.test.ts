@@ -1,0 +1,84 @@
+// maxPool2d, avgPool2d, adaptiveAvgPool2d: float64 finite-difference gradient checks (their
+// PyTorch goldens, ties and NaN included, are replayed by test/ops/conv.test.ts from conv.json),
+// and the output shapes of PyTorch's size formula.
+import * as flint from '../../lib';
+import { gradcheck, GradcheckInput } from '../helpers/gradcheck';
+import { inputMaker } from '../helpers/inputs';
+import type { AvgPool2dOptions, MaxPool2dOptions } from '../../lib/ops/pool';
+
+type T = flint.Tensor;
+const { F, nn } = flint;
+const inp = inputMaker(9301);
+function gc(fn: (...xs: T[]) => T, inputs: GradcheckInput[]) {
+  expect(gradcheck(fn, inputs).checked).toBeGreaterThan(0);
+}
+
+describe('gradcheck: maxPool2d (values kept apart: no ties)', () => {
+  const cases: [string, number[], number | number[], MaxPool2dOptions][] = [
+    ['kernel 2', [2, 2, 4, 4], 2, {}],
+    ['kernel 2, odd input (last row and column dropped)', [1, 2, 5, 7], 2, {}],
+    ['kernel 3 stride 2 padding 1', [1, 2, 5, 5], 3, { stride: 2, padding: 1 }],
+    ['kernel 2 ceil mode', [1, 1, 5, 5], 2, { ceilMode: true }],
+    ['kernel 3 stride 2 padding 1 ceil mode', [1, 1, 6, 6], 3, { stride: 2, padding: 1, ceilMode: true }],
+    ['dilation 2', [1, 1, 6, 6], 2, { dilation: 2, stride: 1 }],
+    ['rectangular [2, 3] stride [1, 2]', [2, 1, 4, 7], [2, 3], { stride: [1, 2] }],
+    ['overlapping kernel 3 stride 1', [1, 2, 4, 5], 3, { stride: 1 }],
+  ];
+  for (const [name, s, k, o] of cases) test(`${name} [${s}]`, () => gc((x) => F.maxPool2d(x, k, o), [inp(s, { away: true })]));
+  test('non-contiguous input', () => gc((x) => F.maxPool2d(x, 2), [inp([2, 2, 4, 6], { away: true, nc: true })]));
+  test('unbatched 3-D input', () => gc((x) => F.maxPool2d(x, 2), [inp([2, 4, 4], { away: true })]));
+  test('the module', () => gc((x) => new nn.MaxPool2d(3, { stride: 2, padding: 1 }).forward(x), [inp([1, 2, 5, 6], { away: true })]));
+});
+
+describe('gradcheck: avgPool2d', () => {
+  const cases: [string, number[], number | number[], AvgPool2dOptions][] = [
+    ['kernel 2', [2, 2, 4, 4], 2, {}],
+    ['kernel 3 stride 2 padding 1', [1, 2, 5, 6], 3, { stride: 2, padding: 1 }],
+    ['kernel 3 stride 2 padding 1, countIncludePad false', [1, 2, 5, 6], 3, { stride: 2, padding: 1, countIncludePad: false }],
+    ['kernel 3 stride 2 padding 1 ceil mode', [1, 1, 6, 6], 3, { stride: 2, padding: 1, ceilMode: true }],
+    ['ceil mode, countIncludePad false', [1, 1, 6, 6], 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }],
+    ['divisorOverride 5', [1, 2, 4, 4], 2, { padding: 1, divisorOverride: 5 }],
+    ['rectangular [3, 2] stride [2, 1]', [2, 1, 5, 4], [3, 2], { stride: [2, 1] }],
+  ];
+  for (const [name, s, k, o] of cases) test(`${name} [${s}]`, () => gc((x) => F.avgPool2d(x, k, o), [inp(s)]));
+  test('non-contiguous input', () => gc((x) => F.avgPool2d(x, 2, { stride: 1 }), [inp([2, 2, 4, 5], { nc: true })]));
+  test('unbatched 3-D input', () => gc((x) => F.avgPool2d(x, 3, { padding: 1, stride: 1 }), [inp([2, 4, 3])]));
+  test('the module', () => gc((x) => new nn.AvgPool2d(2, { ceilMode: true }).forward(x), [inp([1, 2, 5, 5])]));
+});
+
+describe('gradcheck: adaptiveAvgPool2d', () => {
+  const cases: [string, number[], number | (number | null)[]][] = [
+    ['5x7 -> 3x2 (overlapping windows)', [2, 2, 5, 7], [3, 2]],
+    ['global (1)', [2, 3, 4, 5], 1],
+    ['3x2 -> 5x4 (larger output)', [1, 2, 3, 2], [5, 4]],
+    ['null keeps a dim', [1, 1, 4, 6], [null, 4]],
+  ];
+  for (const [name, s, o] of cases) test(`${name} [${s}]`, () => gc((x) => F.adaptiveAvgPool2d(x, o), [inp(s)]));
+  test('non-contiguous input', () => gc((x) => F.adaptiveAvgPool2d(x, [2, 3]), [inp([1, 2, 5, 5], { nc: true })]));
+  test('unbatched 3-D input and the module', () => gc((x) => new nn.AdaptiveAvgPool2d([2, 2]).forward(x), [inp([2, 5, 3])]));
+});
+
+describe('output shapes (PyTorch formula)', () => {
+  const x = flint.zeros([2, 3, 7, 7]);
+  test('max and avg', () => {
+    expect(F.maxPool2d(x, 2).shape).toEqual([2, 3, 3, 3]);
+    expect(F.maxPool2d(x, 2, { ceilMode: true }).shape).toEqual([2, 3, 4, 4]);
+    expect(F.maxPool2d(x, 3, { stride: 2, padding: 1 }).shape).toEqual([2, 3, 4, 4]);
+    expect(F.maxPool2d(x, 2, { dilation: 3, stride: 1 }).shape).toEqual([2, 3, 4, 4]);
+    expect(F.avgPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 0] }).shape).toEqual([2, 3, 4, 6]);
+    // ceil mode, where the last window would start in the right padding: dropped
+    expect(F.avgPool2d(flint.zeros([1, 1, 5, 5]), 2, { stride: 2, padding: 1, ceilMode: true }).shape).toEqual([1, 1, 3, 3]);
+    expect(F.maxPool2d(flint.zeros([3, 7, 7]), 2).shape).toEqual([3, 3, 3]);
+  });
+  test('returnIndices gives int64 indices within each plane', () => {
+    const t = flint.tensor([[[[1, 5, 2, 0], [3, 4, 7, 6]]]]);
+    const [y, i] = F.maxPool2d(t, 2, { returnIndices: true });
+    expect(y.toArray()).toEqual([[[[5, 7]]]]);
+    expect(i.dtype).toBe('int64');
+    expect(i.toArray()).toEqual([[[[1, 6]]]]);
+  });
+  test('adaptive', () => {
+    expect(F.adaptiveAvgPool2d(x, [4, null]).shape).toEqual([2, 3, 4, 7]);
+    expect(F.adaptiveAvgPool2d(x, 1).toArray()).toEqual([[[[0]], [[0]], [[0]]], [[[0]], [[0]], [[0]]]]);
+  });
+});
