@@ -3,6 +3,7 @@
 // seed recipe (MLP 784-512-256-10, SGD lr 0.01, batch 64, ToTensor + Normalize([0.5], [0.5]))
 // and prints what the PyTorch seed prints: the running loss every 100 batches
 // ('[%d, %5d] loss: %.3f') and the test accuracy. Exit codes: 0 ok, 1 runtime failure, 2 usage.
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
@@ -176,6 +177,23 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
   };
 }
 
+/** Throws a clear error when file's folder is missing or not writable. */
+function checkWritable(file: string): void {
+  const dir = path.dirname(file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new Error(`--out: the folder ${dir} does not exist (create it first)`);
+  }
+  if (!st.isDirectory()) throw new Error(`--out: ${dir} is not a folder`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new Error(`--out: the folder ${dir} is not writable`);
+  }
+}
+
 async function train(a: TrainArgs, io: Io): Promise<void> {
   if (a.threads !== undefined) flint.setNumThreads(a.threads);
   const seed = a.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -183,6 +201,9 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
   const say = (s: string) => {
     if (!a.quiet) io.out(s + '\n');
   };
+
+  // Fail before training, not after it, when the weights could not be written.
+  if (a.out) checkWritable(path.resolve(a.out));
 
   const Ds = DATASETS[a.dataset];
   const tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);

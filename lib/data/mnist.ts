@@ -2,7 +2,8 @@
 // IDX files, held in native memory as `data` [N, 28, 28] uint8 and `targets` [N] int64.
 //
 // Where the files are looked for, in order (the first folder holding both files of the split wins):
-//   1. `root`, and `<root>/<ClassName>/raw` (torchvision's layout), when root is given
+//   1. `root`, and `<root>/<ClassName>/raw` (torchvision's layout), when root is given: then
+//      only there, so a mistyped root is an error rather than a silent switch to other data
 //   2. `$FLINT_DATA/<folder>` (folder: mnist, fashion-mnist), when FLINT_DATA is set
 //   3. `./data/<folder>` under the current directory
 //   4. the Debian package locations (`/usr/share/datasets/fashion-mnist` from dataset-fashion-mnist)
@@ -144,6 +145,7 @@ export class MNIST extends Dataset<[any, any]> {
     if (root !== undefined) {
       if (typeof root !== 'string' || root === '') throw new TypeError(`${this.title}: root must be a non-empty string`);
       dirs.push(path.resolve(root), path.resolve(root, this.title, 'raw'));
+      return dirs;
     }
     const env = process.env.FLINT_DATA;
     if (env) dirs.push(path.resolve(env, this.folder));

@@ -116,4 +116,14 @@ describe('flint usage and failures', () => {
     expect(r.err).toContain(`  ${nowhere} (does not exist)`);
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
   });
+
+  test('an --out folder that does not exist fails before training (exit 1)', async () => {
+    const bad = path.join(os.tmpdir(), 'flint-cli-no-such-folder', 'm.safetensors');
+    const t0 = Date.now();
+    const r = await run([...small, '--out', bad]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`--out: the folder ${path.dirname(bad)} does not exist`);
+    expect(r.out).not.toContain('loss:'); // nothing was trained
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
 });

@@ -80,7 +80,7 @@ describeMnist('datasets.MNIST', () => {
 
 describeFashion('datasets.FashionMNIST (Debian dataset-fashion-mnist)', () => {
   test('found without root; 1000 test images per class', () => {
-    const ds = new datasets.FashionMNIST({ train: false, root: path.join(os.tmpdir(), 'flint-no-such-dir') });
+    const ds = new datasets.FashionMNIST({ train: false });
     expect(ds.root).toBe('/usr/share/datasets/fashion-mnist');
     expect(ds.length).toBe(10000);
     const c = new Array(10).fill(0);
@@ -119,11 +119,16 @@ describe('missing files', () => {
   }
 
   test('MNIST lists every folder it looked in and how to get the files', () => {
-    const msg = message(() => new datasets.MNIST({ root: nowhere }));
+    // Without root: FLINT_DATA, ./data and the system folders.
+    const msg = message(() => new datasets.MNIST({}));
     expect(msg).toContain('MNIST: cannot find the training set (train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz). Looked in:');
-    for (const d of [nowhere, path.join(nowhere, 'MNIST', 'raw'), path.join(nowhere, 'env', 'mnist'), path.join(fs.realpathSync(empty), 'data', 'mnist')]) {
+    for (const d of [path.join(nowhere, 'env', 'mnist'), path.join(fs.realpathSync(empty), 'data', 'mnist')]) {
       expect(msg).toContain(`  ${d} (does not exist)`);
     }
+    // With root: only there (a mistyped root must not silently pick up other data).
+    const rooted = message(() => new datasets.MNIST({ root: nowhere }));
+    for (const d of [nowhere, path.join(nowhere, 'MNIST', 'raw')]) expect(rooted).toContain(`  ${d} (does not exist)`);
+    expect(rooted).not.toContain(path.join(nowhere, 'env', 'mnist'));
     expect(msg).toContain('pass root (the CLI: --data DIR)');
     expect(msg).toContain('download: true');
     expect(message(() => new datasets.MNIST({ root: nowhere, train: false }))).toContain('cannot find the test set (t10k-images-idx3-ubyte.gz');
@@ -143,9 +148,9 @@ describe('missing files', () => {
   test('FashionMNIST also names the Debian folder and package', () => {
     const cls = class extends datasets.FashionMNIST {};
     cls.systemDirs = [path.join(nowhere, 'usr-share')]; // behave as on a machine without the package
-    const msg = message(() => new cls({ root: nowhere }));
+    const msg = message(() => new cls({}));
     expect(msg).toContain('FashionMNIST: cannot find the training set');
-    expect(msg).toContain(path.join(nowhere, 'FashionMNIST', 'raw'));
+    expect(message(() => new cls({ root: nowhere }))).toContain(path.join(nowhere, 'FashionMNIST', 'raw'));
     expect(msg).toContain(path.join(nowhere, 'env', 'fashion-mnist'));
     expect(msg).toContain(path.join(nowhere, 'usr-share'));
     expect(msg).toContain('apt-get install dataset-fashion-mnist');
