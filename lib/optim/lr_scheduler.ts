@@ -273,11 +273,11 @@ export class CosineAnnealingLR extends LRScheduler {
     const { lastEpoch: e, tMax: T, etaMin } = this;
     if (e === 0) return groups.map((g) => g.lr);
     if (this.stepCount === 1 && e > 0) {
-      return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+      return this.baseLrs.slice(0, groups.length).map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
     }
     if ((((e - 1 - T) % (2 * T)) + 2 * T) % (2 * T) === 0) {
-      // Python's % is a floor modulo
-      return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+      // Python's % is a floor modulo; torch zips base_lrs with the groups here (a group added later keeps its lr)
+      return this.baseLrs.slice(0, groups.length).map((base, i) => groups[i].lr + ((base - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
     }
     return groups.map(
       (g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin,

@@ -63,6 +63,111 @@ void sgd_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const Ten
   });
 }
 
+// ---- per-range update loops ----
+// Plain functions over raw pointers (state first, then the gradient, then the range and the
+// scalars, by value): the compiler sees no aliasing and vectorizes them. Options that change a
+// loop's shape are template parameters; the others are exact no-ops when off (maximize is a
+// multiply by +-1, AdamW's decay is a multiply by 1 for Adam).
+
+template <class T>
+struct AdamScalars {
+  T sign, decay, wd, b1, one_b1, b2, one_b2, bc2s, eps, neg_step;
+};
+template <class T, bool AMSGRAD, bool L2>
+static void adam_range(T* __restrict p, T* __restrict m, T* __restrict v, T* __restrict vmax, const T* __restrict g,
+                       int64_t s, int64_t e, const AdamScalars<T> c) {
+  for (int64_t i = s; i < e; i++) {
+    T pi = p[i] * c.decay;
+    T gi = c.sign * g[i];
+    if (L2) gi = gi + c.wd * pi;
+    T mi = m[i] * c.b1 + c.one_b1 * gi;
+    T vi = v[i] * c.b2 + c.one_b2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    if (AMSGRAD) {
+      T mx = vmax[i];
+      mx = (vi > mx || vi != vi) ? vi : mx;  // torch.maximum: NaN propagates
+      vmax[i] = mx;
+      vi = mx;
+    }
+    T denom = std::sqrt(vi) / c.bc2s + c.eps;
+    p[i] = pi + c.neg_step * mi / denom;
+  }
+}
+
+template <class T>
+struct RmspropScalars {
+  T sign, wd, alpha, one_alpha, eps, momentum, neg_lr;
+};
+template <class T, bool CENTERED, bool MOMENTUM, bool L2>
+static void rmsprop_range(T* __restrict p, T* __restrict sq, T* __restrict ga, T* __restrict buf,
+                          const T* __restrict g, int64_t s, int64_t e, const RmspropScalars<T> c) {
+  for (int64_t i = s; i < e; i++) {
+    T gi = c.sign * g[i];
+    if (L2) gi = gi + c.wd * p[i];
+    T sqi = sq[i] * c.alpha + c.one_alpha * gi * gi;
+    sq[i] = sqi;
+    T avg;
+    if (CENTERED) {
+      T gai = ga[i] * c.alpha + c.one_alpha * gi;
+      ga[i] = gai;
+      avg = std::sqrt(sqi + T(-1) * gai * gai);
+    } else {
+      avg = std::sqrt(sqi);
+    }
+    avg = avg + c.eps;
+    if (MOMENTUM) {
+      T bi = buf[i] * c.momentum + gi / avg;
+      buf[i] = bi;
+      p[i] = p[i] + c.neg_lr * bi;
+    } else {
+      p[i] = p[i] + c.neg_lr * gi / avg;
+    }
+  }
+}
+
+template <class T, bool L2>
+static void adagrad_range(T* __restrict p, T* __restrict sum, const T* __restrict g, int64_t s, int64_t e, T sign, T wd,
+                          T eps, T neg_clr) {
+  for (int64_t i = s; i < e; i++) {
+    T gi = sign * g[i];
+    if (L2) gi = gi + wd * p[i];
+    T si = sum[i] + T(1) * gi * gi;
+    sum[i] = si;
+    p[i] = p[i] + neg_clr * gi / (std::sqrt(si) + eps);
+  }
+}
+
+template <class T, bool L2>
+static void adadelta_range(T* __restrict p, T* __restrict sq, T* __restrict acc, const T* __restrict g, int64_t s,
+                           int64_t e, T sign, T wd, T rho, T one_rho, T eps, T neg_lr) {
+  for (int64_t i = s; i < e; i++) {
+    T gi = sign * g[i];
+    if (L2) gi = gi + wd * p[i];
+    T sqi = sq[i] * rho + one_rho * gi * gi;
+    sq[i] = sqi;
+    T stdv = std::sqrt(sqi + eps);
+    T delta = std::sqrt(acc[i] + eps) / stdv * gi;
+    acc[i] = acc[i] * rho + one_rho * delta * delta;
+    p[i] = p[i] + neg_lr * delta;
+  }
+}
+
+// Picks the instantiation for runtime flags: pick(f, a, b) calls f(bool_constant<a>, bool_constant<b>).
+template <class F>
+static void pick(F&& f, bool a) {
+  if (a) f(std::true_type{});
+  else f(std::false_type{});
+}
+template <class F>
+static void pick(F&& f, bool a, bool b) {
+  pick([&](auto A) { pick([&](auto B) { f(A, B); }, b); }, a);
+}
+template <class F>
+static void pick(F&& f, bool a, bool b, bool c) {
+  pick([&](auto A, auto B) { pick([&](auto C) { f(A, B, C); }, c); }, a, b);
+}
+
 // torch.optim.Adam / AdamW (_single_tensor_adam, _single_tensor_adamw):
 //   g = maximize ? -g : g;  AdamW: p *= 1 - lr*wd;  Adam: g += wd*p
 //   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;  amsgrad: vmax = max(vmax, v), v' = vmax
@@ -90,42 +195,14 @@ void adam_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const Te
     T* m = exp_avg.data<T>();
     T* v = exp_avg_sq.data<T>();
     T* vmax = o.amsgrad ? max_exp_avg_sq->data<T>() : nullptr;
-    const T b1 = (T)o.beta1, one_b1 = (T)(1 - o.beta1), b2 = (T)o.beta2, one_b2 = (T)(1 - o.beta2);
-    const T wd = (T)o.weight_decay, eps = (T)o.eps, bc2s = (T)bias_correction2_sqrt, neg_step = (T)(-step_size);
-    // Exact no-ops where an option is off, so the loop has no data-independent branches: the sign
-    // is +-1, and Adam's decay factor is 1 (p * 1 == p for every p, inf and NaN included).
-    const T sign = o.maximize ? T(-1) : T(1);
-    const T decay = o.decoupled ? (T)(1 - o.lr * o.weight_decay) : T(1);
-    // The two options that change the loop's shape are template parameters (vectorizable loops).
-    auto body = [&](auto amsgrad, auto l2) {
+    const AdamScalars<T> c{o.maximize ? T(-1) : T(1), o.decoupled ? (T)(1 - o.lr * o.weight_decay) : T(1),
+                           (T)o.weight_decay, (T)o.beta1, (T)(1 - o.beta1), (T)o.beta2, (T)(1 - o.beta2),
+                           (T)bias_correction2_sqrt, (T)o.eps, (T)(-step_size)};
+    pick([&](auto ams, auto l2) {
       ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-        for (int64_t i = s; i < e; i++) {
-          T pi = p[i] * decay;
-          T gi = sign * g[i];
-          if (decltype(l2)::value) gi = gi + wd * pi;
-          T mi = m[i] * b1 + one_b1 * gi;
-          T vi = v[i] * b2 + one_b2 * gi * gi;
-          m[i] = mi;
-          v[i] = vi;
-          if (decltype(amsgrad)::value) {
-            T mx = vmax[i];
-            mx = (vi > mx || vi != vi) ? vi : mx;  // torch.maximum: NaN propagates
-            vmax[i] = mx;
-            vi = mx;
-          }
-          T denom = std::sqrt(vi) / bc2s + eps;
-          p[i] = pi + neg_step * mi / denom;
-        }
+        adam_range<T, decltype(ams)::value, decltype(l2)::value>(p, m, v, vmax, g, s, e, c);
       });
-    };
-    const bool l2 = !o.decoupled && o.weight_decay != 0;
-    if (o.amsgrad) {
-      if (l2) body(std::true_type{}, std::true_type{});
-      else body(std::true_type{}, std::false_type{});
-    } else {
-      if (l2) body(std::false_type{}, std::true_type{});
-      else body(std::false_type{}, std::false_type{});
-    }
+    }, o.amsgrad, !o.decoupled && o.weight_decay != 0);
   });
 }
 
@@ -151,33 +228,14 @@ void rmsprop_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const
     T* sq = square_avg.data<T>();
     T* ga = o.centered ? grad_avg->data<T>() : nullptr;
     T* buf = o.momentum > 0 ? momentum_buffer->data<T>() : nullptr;
-    const T alpha = (T)o.alpha, one_alpha = (T)(1 - o.alpha), wd = (T)o.weight_decay, eps = (T)o.eps;
-    const T mom = (T)o.momentum, neg_lr = (T)(-o.lr);
-    const bool l2 = o.weight_decay != 0, maximize = o.maximize;
-    ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; i++) {
-        T gi = maximize ? -g[i] : g[i];
-        if (l2) gi = gi + wd * p[i];
-        T sqi = sq[i] * alpha + one_alpha * gi * gi;
-        sq[i] = sqi;
-        T avg;
-        if (ga) {
-          T gai = ga[i] * alpha + one_alpha * gi;
-          ga[i] = gai;
-          avg = std::sqrt(sqi + T(-1) * gai * gai);
-        } else {
-          avg = std::sqrt(sqi);
-        }
-        avg = avg + eps;
-        if (buf) {
-          T bi = buf[i] * mom + gi / avg;
-          buf[i] = bi;
-          p[i] = p[i] + neg_lr * bi;
-        } else {
-          p[i] = p[i] + neg_lr * gi / avg;
-        }
-      }
-    });
+    const RmspropScalars<T> c{o.maximize ? T(-1) : T(1), (T)o.weight_decay, (T)o.alpha, (T)(1 - o.alpha), (T)o.eps,
+                              (T)o.momentum, (T)(-o.lr)};
+    pick([&](auto centered, auto momentum, auto l2) {
+      ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
+        rmsprop_range<T, decltype(centered)::value, decltype(momentum)::value, decltype(l2)::value>(p, sq, ga, buf, g, s,
+                                                                                                     e, c);
+      });
+    }, o.centered, o.momentum > 0, o.weight_decay != 0);
   });
 }
 
@@ -197,18 +255,12 @@ void adagrad_step_(Context& ctx, const Tensor& param, const Tensor& grad0, const
     T* p = param.data<T>();
     const T* g = grad.data<T>();
     T* acc = sum.data<T>();
-    const T wd = (T)o.weight_decay, eps = (T)o.eps, neg_clr = (T)(-clr);
-    const bool l2 = o.weight_decay != 0, maximize = o.maximize;
-    ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; i++) {
-        T gi = maximize ? -g[i] : g[i];
-        if (l2) gi = gi + wd * p[i];
-        T ai = acc[i] + T(1) * gi * gi;
-        acc[i] = ai;
-        T stdv = std::sqrt(ai) + eps;
-        p[i] = p[i] + neg_clr * gi / stdv;
-      }
-    });
+    const T sign = o.maximize ? T(-1) : T(1), wd = (T)o.weight_decay, eps = (T)o.eps, neg_clr = (T)(-clr);
+    pick([&](auto l2) {
+      ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
+        adagrad_range<T, decltype(l2)::value>(p, acc, g, s, e, sign, wd, eps, neg_clr);
+      });
+    }, o.weight_decay != 0);
   });
 }
 
@@ -229,20 +281,13 @@ void adadelta_step_(Context& ctx, const Tensor& param, const Tensor& grad0, cons
     const T* g = grad.data<T>();
     T* sq = square_avg.data<T>();
     T* acc = acc_delta.data<T>();
-    const T rho = (T)o.rho, one_rho = (T)(1 - o.rho), wd = (T)o.weight_decay, eps = (T)o.eps, neg_lr = (T)(-o.lr);
-    const bool l2 = o.weight_decay != 0, maximize = o.maximize;
-    ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; i++) {
-        T gi = maximize ? -g[i] : g[i];
-        if (l2) gi = gi + wd * p[i];
-        T sqi = sq[i] * rho + one_rho * gi * gi;
-        sq[i] = sqi;
-        T stdv = std::sqrt(sqi + eps);
-        T delta = std::sqrt(acc[i] + eps) / stdv * gi;
-        acc[i] = acc[i] * rho + one_rho * delta * delta;
-        p[i] = p[i] + neg_lr * delta;
-      }
-    });
+    const T sign = o.maximize ? T(-1) : T(1), wd = (T)o.weight_decay, rho = (T)o.rho, one_rho = (T)(1 - o.rho);
+    const T eps = (T)o.eps, neg_lr = (T)(-o.lr);
+    pick([&](auto l2) {
+      ctx.pool->parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
+        adadelta_range<T, decltype(l2)::value>(p, sq, acc, g, s, e, sign, wd, rho, one_rho, eps, neg_lr);
+      });
+    }, o.weight_decay != 0);
   });
 }
 
