@@ -25,6 +25,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
+  tensors.forEach((t, i) => live(t, 'stack', `element ${i}`));
   const s0 = tensors[0].shape;
   tensors.forEach((t, i) => {
     if (t.shape.join() !== s0.join()) {
@@ -38,6 +39,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 /** Rows (or slices along dim) picked by a 1-D int index. */
 export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
   live(t, 'index_select');
+  live(index, 'index_select', 'index');
   const d = wrapDim('index_select', dim, t.ndim);
   const h = native.indexSelect(t._h, d, index._h);
   const inShape = t.shape;
@@ -53,6 +55,7 @@ export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
 
 export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
   live(t, 'gather');
+  live(index, 'gather', 'index');
   const d = wrapDim('gather', dim, t.ndim);
   const inShape = t.shape;
   return record('gather', native.gather(t._h, d, index._h), [t], (g) => [

@@ -48,6 +48,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 /** y = x @ weight^T + bias, in one native call (bias folded into the GEMM's C). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   live(x, 'linear');
+  live(weight, 'linear', 'weight');
+  if (bias !== undefined && bias !== null) live(bias, 'linear', 'bias');
   const h = native.linear(x._h, weight._h, bias ? bias._h : null);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('linear', h, inputs, (g) => {

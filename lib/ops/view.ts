@@ -104,7 +104,6 @@ export function permute(t: Tensor, dims: number[]): Tensor {
 }
 
 export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
-  if (t.ndim < 2 && dim0 === 0 && dim1 === 0) return t;
   const a = wrapDim('transpose', dim0, t.ndim);
   const b = wrapDim('transpose', dim1, t.ndim);
   const dims = t.shape.map((_, i) => i);
@@ -115,7 +114,8 @@ export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
 
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dimensions but got shape ${shapeStr(x.shape)}`);
-  return x.ndim < 2 ? x : transpose(x, 0, 1);
+  // a new view even for 0-D/1-D input (disposing it must not dispose x), as PyTorch
+  return x.ndim < 2 ? permute(x, x.shape.map((_, i) => i)) : transpose(x, 0, 1);
 }
 
 export function expand(t: Tensor, shape: number[]): Tensor {
