@@ -12,6 +12,7 @@ export function setGradEnabled(on: boolean): void {
 
 /** Runs fn without recording operations for autograd (PyTorch's `torch.no_grad()`). */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`noGrad: expected a function but got ${fn === null ? 'null' : typeof fn}`);
   const prev = enabled;
   enabled = false;
   try {

@@ -66,6 +66,12 @@ function flattenNested(data: NestedArray, shape: number[], out: number[], dim: n
   for (const x of data) flattenNested(x, shape, out, dim + 1);
 }
 
+const INT_LIMITS: Partial<Record<DType, [number, number]>> = {
+  int32: [-2147483648, 2147483647],
+  int64: [-9223372036854775808, 9223372036854775807],
+  uint8: [0, 255],
+};
+
 /**
  * Makes a tensor from nested arrays, a number, or a flat typed array with `shape`.
  * Numbers default to float32 (pass `dtype: 'int64'` for class labels); a typed array keeps its
@@ -98,7 +104,17 @@ export function tensor(
   if (numelOf(finalShape) !== flat.length) {
     throw new RangeError(`tensor: data has ${flat.length} elements but shape ${shapeStr(finalShape)} needs ${numelOf(finalShape)}`);
   }
-  const arr = dtype === 'int64' ? BigInt64Array.from(flat, (v) => BigInt(Math.trunc(v))) : new TYPED_ARRAYS[dtype](flat);
+  const range = INT_LIMITS[dtype];
+  if (range) {
+    // Integer dtypes hold exact integers in range only (PyTorch raises on overflow too).
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (!Number.isInteger(v) || v < range[0] || v > range[1]) {
+        throw new RangeError(`tensor: value ${v} at flat index ${i} is not an integer in the range of ${dtype} [${range[0]}, ${range[1]}]`);
+      }
+    }
+  }
+  const arr = dtype === 'int64' ? BigInt64Array.from(flat, (v) => BigInt(v)) : new TYPED_ARRAYS[dtype](flat);
   return finish(new Tensor(native.fromData(arr as TypedArrayOf, finalShape, dtype)), opts);
 }
 
@@ -150,8 +166,12 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
     end = start;
     start = 0;
   }
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero but got ${step}`);
+  for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`arange: ${k} must be a finite number but got ${String(v)}`);
+  }
+  if (step === 0) throw new RangeError('arange: step must be non-zero');
   const n = Math.max(0, Math.ceil((end - start) / step));
+  if (n > 2 ** 31 - 1) throw new RangeError(`arange: ${n} elements are too many (start ${start}, end ${end}, step ${step})`);
   const dtype = checkDtype('arange', opts.dtype ?? 'float32');
   const vals = new Float64Array(n);
   for (let i = 0; i < n; i++) vals[i] = start + i * step;

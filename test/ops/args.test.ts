@@ -28,3 +28,15 @@ test('t() and transpose(d, d) of a 1-D tensor are new views', () => {
   b.dispose();
   expect(v.toArray()).toEqual([1, 2, 3]);
 });
+
+test('integer tensors refuse values they cannot hold; arange and noGrad check their arguments', () => {
+  expect(() => flint.tensor([1e30], { dtype: 'int64' })).toThrow(/tensor: value 1e\+30 at flat index 0 is not an integer in the range of int64/);
+  expect(() => flint.tensor([1, NaN], { dtype: 'int32' })).toThrow(/tensor: value NaN at flat index 1/);
+  expect(() => flint.tensor([256], { dtype: 'uint8' })).toThrow(/range of uint8 \[0, 255\]/);
+  expect(() => flint.tensor([1.5], { dtype: 'int32' })).toThrow(/not an integer/);
+  expect(flint.tensor([-3, 7], { dtype: 'int64' }).toArray()).toEqual([-3, 7]);
+  expect(() => flint.arange(0, Infinity)).toThrow(/arange: end must be a finite number but got Infinity/);
+  expect(() => flint.arange(NaN)).toThrow(/arange: (start|end) must be a finite number but got NaN/);
+  expect(() => flint.arange(0, 1e10)).toThrow(/arange: 10000000000 elements are too many/);
+  expect(() => flint.noGrad(5 as never)).toThrow(/noGrad: expected a function but got number/);
+});
