@@ -38,11 +38,14 @@ Example:
 
 const TRAIN_HELP = `Usage: flint train [options]
 
-Trains a model with the seed recipe (SGD, cross-entropy, ToTensor + Normalize([0.5], [0.5]),
-shuffled batches), printing the running loss every 100 batches, then reports test accuracy.
+Trains a model with the seed recipe (cross-entropy, ToTensor + Normalize([0.5], [0.5]), shuffled
+batches; SGD for the MLP, Adam for the recurrent models), printing the running loss every 100
+batches, then reports test accuracy.
 
 Options:
   --model NAME        model: ${'mlp'} (784-512-256-10 MLP with ReLU)       [default: mlp]
+                      lstm, gru, rnn: the image read row by row (28 steps of 28 pixels) by
+                      LSTM / GRU / RNN(28, 128), last step -> Linear(128, 10)
   --dataset NAME      mnist or fashion-mnist                          [default: mnist]
   --epochs N          passes over the training set                     [default: 1]
   --data DIR          folder holding the four IDX .gz files (train-images-idx3-ubyte.gz, ...).
@@ -51,7 +54,7 @@ Options:
   --download          fetch missing files from the canonical mirrors (md5-checked) into --data
                       (default ./data/<dataset>)
   --batch-size N      samples per batch                                [default: 64]
-  --lr X              SGD learning rate                                [default: 0.01]
+  --lr X              learning rate              [default: 0.01 (SGD) for mlp, 0.001 (Adam) else]
   --seed N            seed for initialisation and shuffling            [default: random]
   --threads N         native threads (FLINT_NUM_THREADS also works)    [default: physical cores]
   --out FILE          save the trained weights (state dict) as safetensors
@@ -82,7 +85,38 @@ export class MLP extends nn.Module {
   }
 }
 
-const MODELS: Record<string, () => flint.nn.Module> = { mlp: () => new MLP() };
+/**
+ * The seed's recurrent classifier: the 28 rows of an image as 28 steps of 28 pixels through
+ * LSTM / GRU / RNN(28, 128, batchFirst); the last step's hidden state -> Linear(128, 10).
+ * State dict keys are PyTorch's (`rnn.weight_ih_l0` [512, 28] for the LSTM, ..., `fc.weight`).
+ */
+export class RNNClassifier extends nn.Module {
+  rnn: flint.nn.RNNBase;
+  fc = new nn.Linear(128, 10);
+  constructor(cell: 'lstm' | 'gru' | 'rnn') {
+    super();
+    this.rnn = new { lstm: nn.LSTM, gru: nn.GRU, rnn: nn.RNN }[cell](28, 128, { batchFirst: true });
+  }
+  forward(x: Tensor): Tensor {
+    // x: [N, 1, 28, 28] -> [N, 28, 28] -> output [N, 28, 128] -> last step [N, 128]
+    const [out] = this.rnn.forward(x.reshape([x.shape[0], 28, 28])) as [Tensor, unknown];
+    return this.fc.forward(out.select(1, -1));
+  }
+}
+
+const MODELS: Record<string, () => flint.nn.Module> = {
+  mlp: () => new MLP(),
+  lstm: () => new RNNClassifier('lstm'),
+  gru: () => new RNNClassifier('gru'),
+  rnn: () => new RNNClassifier('rnn'),
+};
+/** Each model's seed optimizer and its default learning rate. */
+const OPTIMIZERS: Record<string, { name: 'SGD' | 'Adam'; lr: number }> = {
+  mlp: { name: 'SGD', lr: 0.01 },
+  lstm: { name: 'Adam', lr: 1e-3 },
+  gru: { name: 'Adam', lr: 1e-3 },
+  rnn: { name: 'Adam', lr: 1e-3 },
+};
 const DATASETS: Record<string, typeof datasets.MNIST> = { mnist: datasets.MNIST, 'fashion-mnist': datasets.FashionMNIST };
 
 function intOpt(name: string, v: string | undefined, dflt: number | undefined, min: number): number | undefined {
@@ -152,7 +186,7 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
   if (!(model in MODELS)) throw new UsageError(`unknown model '${model}' (available: ${Object.keys(MODELS).join(', ')})`);
   const dataset = values.dataset ?? 'mnist';
   if (!(dataset in DATASETS)) throw new UsageError(`unknown dataset '${dataset}' (available: ${Object.keys(DATASETS).join(', ')})`);
-  let lr = 0.01;
+  let lr = OPTIMIZERS[model]?.lr ?? 0.01;
   if (values.lr !== undefined) {
     lr = Number(values.lr);
     if (values.lr.trim() === '' || !Number.isFinite(lr) || lr <= 0) throw new UsageError(`--lr expects a positive number but got '${values.lr}'`);
@@ -218,9 +252,10 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
 
   const model = MODELS[a.model]();
   const criterion = new nn.CrossEntropyLoss();
-  const optimizer = new optim.SGD(model.parameters(), { lr: a.lr });
+  const optName = OPTIMIZERS[a.model]?.name ?? 'SGD';
+  const optimizer = optName === 'Adam' ? new optim.Adam(model.parameters(), { lr: a.lr }) : new optim.SGD(model.parameters(), { lr: a.lr });
   say(`training ${a.model} on ${Ds.title} (${trainSet.length} images from ${fullTrain.root}) for ${a.epochs} ` +
-    `epoch${a.epochs > 1 ? 's' : ''}, batch ${a.batchSize}, lr ${a.lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
+    `epoch${a.epochs > 1 ? 's' : ''}, batch ${a.batchSize}, ${optName} lr ${a.lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
 
   const showBar = io.tty && !a.quiet;
   const epochSeconds: number[] = [];

@@ -73,6 +73,25 @@ describeMnist('flint train on MNIST (--limit 480)', () => {
     expect(r.out).toMatch(/120\/120 [\d.]+s [\d.]+k samples\/s loss \d\.\d{3}/);
     expect(r.out).toContain('\r\x1b[K[1,   100] loss: ');
   });
+
+  test('--model lstm | gru | rnn: the row-by-row classifier with Adam, PyTorch keys in the saved weights', async () => {
+    const file = path.join(tmp, 'lstm.safetensors');
+    const r = await run(['train', '--data', MNIST_DIR, '--limit', '256', '--batch-size', '32', '--seed', '3', '--model', 'lstm',
+      '--json', '--out', file]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/training lstm on MNIST .* batch 32, Adam lr 0\.001, seed 3/);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!)).toMatchObject({ model: 'lstm', lr: 0.001 });
+    const sd = load(file);
+    expect(Object.keys(sd).sort()).toEqual(['fc.bias', 'fc.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0',
+      'rnn.weight_ih_l0']);
+    expect(sd['rnn.weight_ih_l0'].shape).toEqual([512, 28]);
+    for (const m of ['gru', 'rnn']) {
+      const q = await run(['train', '--data', MNIST_DIR, '--limit', '64', '--batch-size', '32', '--seed', '3', '--model', m, '--quiet', '--json']);
+      expect(q.code).toBe(0);
+      expect(JSON.parse(q.out.trim())).toMatchObject({ model: m });
+    }
+  });
 });
 
 describe('flint usage and failures', () => {
@@ -94,7 +113,7 @@ describe('flint usage and failures', () => {
 
   test.each([
     [['train', '--bogus'], "flint: unknown option '--bogus'"],
-    [['train', '--model', 'resnet'], "flint: unknown model 'resnet' (available: mlp)"],
+    [['train', '--model', 'resnet'], "flint: unknown model 'resnet' (available: mlp, lstm, gru, rnn)"],
     [['train', '--dataset', 'cifar'], "flint: unknown dataset 'cifar' (available: mnist, fashion-mnist)"],
     [['train', '--epochs', '0'], "flint: --epochs expects an integer >= 1 but got '0'"],
     [['train', '--lr', 'fast'], "flint: --lr expects a positive number but got 'fast'"],
