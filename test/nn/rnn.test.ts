@@ -533,3 +533,34 @@ describe('errors name the layer, the argument and the shapes', () => {
     expect([dx!.shape, dhx.shape, dcx!.shape, dw]).toEqual([[5, 2, 3], [1, 2, 4], [1, 2, 4], [null, null, null, null]]);
   });
 });
+
+// ---- memory ----
+
+test('a synchronous LSTM training loop (no dispose) keeps native memory bounded', () => {
+  // Each step allocates the workspace (gates, cells: 28 * 64 * 6 * 128 floats), the packed
+  // output, its gradient and the weight gradients: about 10 MB. A loop that freed nothing
+  // would hold all of it; the autograd engine drops the saved workspace after backward and the
+  // garbage collector returns the rest during the loop.
+  flint.manualSeed(0);
+  const lstm = new nn.LSTM(28, 128, { batchFirst: true });
+  const fc = new nn.Linear(128, 10);
+  const opt = new flint.optim.SGD([...lstm.parameters(), ...fc.parameters()], { lr: 0.05 });
+  const x = flint.randn([64, 28, 28]);
+  const y = flint.tensor(BigInt64Array.from({ length: 64 }, (_, i) => BigInt(i % 10)), { dtype: 'int64' });
+  const perStep = 4 * (28 * 64 * 6 * 128 + 3 * (28 * 64 * 128 + 2 * 64 * 128) + 512 * (28 + 128 + 2));
+  let peakLive = 0;
+  const losses: number[] = [];
+  const steps = 150;
+  for (let step = 0; step < steps; step++) {
+    opt.zeroGrad();
+    const [out] = lstm.forward(x);
+    const loss = flint.crossEntropy(fc.forward(out.select(1, -1)), y);
+    loss.backward();
+    opt.step();
+    peakLive = Math.max(peakLive, flint.memoryStats().liveBytes);
+    losses.push(loss.item());
+  }
+  expect(perStep * steps).toBeGreaterThan(1.2e9);
+  expect(peakLive).toBeLessThan((perStep * steps) / 4);
+  expect(losses[steps - 1]).toBeLessThan(losses[0]);
+});
