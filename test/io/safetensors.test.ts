@@ -312,7 +312,8 @@ describe('PyTorch interop (Python: struct + json + torch, no safetensors package
     for (const [k, t] of Object.entries(sd)) {
       const want = t.dtype === 'float32' || t.dtype === 'float64' ? t.mul(2) : t.dtype === 'int64'
         ? tensor(BigInt64Array.from(t.dataSync() as BigInt64Array, (v) => BigInt.asIntN(64, v + 7n)), { shape: t.shape })
-        : tensor(Array.from(t.dataSync() as ArrayLike<number>, (v) => v + 7), { dtype: t.dtype, shape: t.shape });
+        // torch's integer add wraps around (uint8 mod 256, int32 two's complement)
+        : tensor(Array.from(t.dataSync() as ArrayLike<number>, (v) => (t.dtype === 'uint8' ? (v + 7) & 255 : (v + 7) | 0)), { dtype: t.dtype, shape: t.shape });
       expectSameTensor(back[k], want.dtype === t.dtype ? want : want.to(t.dtype));
     }
     expectSameTensor(back['python.added'], tensor(new BigInt64Array([0n, 3n, 6n, 9n, 12n]), { shape: [5] }));
