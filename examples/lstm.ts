@@ -9,8 +9,6 @@ import { parseArgs } from 'util';
 import * as flint from '../lib';
 
 const { nn, optim } = flint;
-type Tensor = flint.Tensor;
-
 /** Runs the program with these command-line arguments; output goes to `log`. */
 export function main(argv: string[], log: (s: string) => void = console.log): void {
   const { values: a } = parseArgs({
@@ -32,12 +30,12 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   const optimizer = a.optim === 'sgd' ? new optim.SGD(params, { lr: 0.01 }) : new optim.Adam(params, { lr: 1e-3 });
   const x = flint.randn([1, 5, 10]);
   const y = flint.randn([1, 5, 1]);
-  const mse = (out: Tensor, target: Tensor) => out.sub(target).pow(2).mean();
+  const criterion = new nn.MSELoss();
 
   const step = (): number => {
     optimizer.zeroGrad();
     const [out] = lstm.forward(x);
-    const loss = mse(fc.forward(out), y);
+    const loss = criterion.forward(fc.forward(out), y);
     loss.backward();
     optimizer.step();
     return loss.item();

@@ -10,9 +10,8 @@ import { native } from '../native';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { record, Tensor } from '../tensor';
 import { cat } from './indexing';
-import { rand } from './creation';
-import { ge, mul } from './elementwise';
-import { cast, narrow, transpose, view } from './view';
+import { dropout } from './dropout';
+import { narrow, transpose, view } from './view';
 
 /** The modes of native/cpu/rnn.h (PyTorch's cuDNN order). */
 export enum RnnMode {
@@ -79,13 +78,6 @@ export interface RnnOptions {
   training: boolean;
 }
 
-/** Zeroes elements with probability p and scales the rest by 1 / (1 - p), from flint's seeded generator. */
-function dropoutBetweenLayers(x: Tensor, p: number): Tensor {
-  if (p >= 1) return mul(x, 0);
-  const keep = cast(ge(rand(x.shape, { dtype: x.dtype as 'float32' | 'float64' }), p), x.dtype);
-  return mul(x, mul(keep, 1 / (1 - p)));
-}
-
 /**
  * A stack of recurrent layers (torch's _VF.lstm and friends). input [T, N, I] ([N, T, I] with
  * batchFirst); hx, cx [numLayers * D, N, H] or null; weights: 4 per layer and direction in
@@ -106,7 +98,7 @@ export function rnn(mode: RnnMode, input: Tensor, hx: Tensor | null, cx: Tensor 
     const cl = cx ? (L === 1 ? cx : narrow(cx, 0, l * D, D)) : null;
     const r = rnnLayer(mode, x, hl, cl, weights.slice(4 * D * l, 4 * D * (l + 1)));
     x = r.output;
-    if (opts.training && opts.dropout > 0 && l < L - 1) x = dropoutBetweenLayers(x, opts.dropout);
+    if (opts.training && opts.dropout > 0 && l < L - 1) x = dropout(x, opts.dropout, true);
     hs.push(r.hN);
     if (r.cN) cs.push(r.cN);
   }
