@@ -10,6 +10,7 @@ import * as flint from '../lib';
 import { save } from '../lib/io';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
 import type { Tensor } from '../lib/tensor';
+import { SimpleCNN } from '../examples/cnn';
 
 const { nn, optim } = flint;
 
@@ -39,13 +40,15 @@ Example:
 const TRAIN_HELP = `Usage: flint train [options]
 
 Trains a model with the seed recipe (cross-entropy, ToTensor + Normalize([0.5], [0.5]), shuffled
-batches; SGD for the MLP, Adam for the recurrent models), printing the running loss every 100
+batches; SGD for the MLP, Adam for the CNN and the recurrent models), printing the running loss every 100
 batches, then reports test accuracy.
 
 Options:
   --model NAME        model: ${'mlp'} (784-512-256-10 MLP with ReLU)       [default: mlp]
                       lstm, gru, rnn: the image read row by row (28 steps of 28 pixels) by
                       LSTM / GRU / RNN(28, 128), last step -> Linear(128, 10)
+                      cnn: the seed's SimpleCNN (conv 1->32 and 32->64 3x3 with ReLU and
+                      2x2 max-pooling, then 1600-128-10; examples/cnn.ts)
   --dataset NAME      mnist or fashion-mnist                          [default: mnist]
   --epochs N          passes over the training set                     [default: 1]
   --data DIR          folder holding the four IDX .gz files (train-images-idx3-ubyte.gz, ...).
@@ -109,6 +112,7 @@ const MODELS: Record<string, () => flint.nn.Module> = {
   lstm: () => new RNNClassifier('lstm'),
   gru: () => new RNNClassifier('gru'),
   rnn: () => new RNNClassifier('rnn'),
+  cnn: () => new SimpleCNN(),
 };
 /** Each model's seed optimizer and its default learning rate. */
 const OPTIMIZERS: Record<string, { name: 'SGD' | 'Adam'; lr: number }> = {
@@ -116,6 +120,7 @@ const OPTIMIZERS: Record<string, { name: 'SGD' | 'Adam'; lr: number }> = {
   lstm: { name: 'Adam', lr: 1e-3 },
   gru: { name: 'Adam', lr: 1e-3 },
   rnn: { name: 'Adam', lr: 1e-3 },
+  cnn: { name: 'Adam', lr: 1e-3 },
 };
 const DATASETS: Record<string, typeof datasets.MNIST> = { mnist: datasets.MNIST, 'fashion-mnist': datasets.FashionMNIST };
 
