@@ -169,7 +169,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`arange: ${k} must be a finite number but got ${String(v)}`);
   }
-  if (step === 0) throw new RangeError('arange: step must be non-zero');
+  if (step === 0) throw new RangeError('arange: step must be finite and non-zero but got 0');
   const n = Math.max(0, Math.ceil((end - start) / step));
   if (n > 2 ** 31 - 1) throw new RangeError(`arange: ${n} elements are too many (start ${start}, end ${end}, step ${step})`);
   const dtype = checkDtype('arange', opts.dtype ?? 'float32');
