@@ -112,8 +112,8 @@ Tensor activation_backward(Context& ctx, ActOp op, const Tensor& grad0, const Te
 // ---- softmax ----
 //
 // x viewed as [outer, D, inner] around dim; each of the outer * inner lines along dim is
-// independent. Sums accumulate in double. A line holding +inf or NaN, or only -inf, gives NaN
-// (x - max is NaN there), as in PyTorch.
+// independent. exp(x - max) in the tensor's precision (as PyTorch), sums in double. A line
+// holding +inf or NaN, or only -inf, gives NaN (x - max is NaN there), as in PyTorch.
 
 struct Lines {
   int64_t outer = 1, D = 1, inner = 1;
@@ -127,31 +127,89 @@ static Lines lines_of(const Shape& s, int64_t d) {
   return l;
 }
 
+// One line of length D with stride s: y = softmax(x) or log_softmax(x). One exp per element
+// (softmax keeps exp(x - max) in y, then scales by 1 / sum).
+template <class T>
+static inline void softmax_line(const T* x, T* y, int64_t D, int64_t s, bool log) {
+  T mx = -std::numeric_limits<T>::infinity();
+  bool nan = false;
+  for (int64_t j = 0; j < D; j++) {
+    T v = x[j * s];
+    if (v != v) nan = true;
+    mx = v > mx ? v : mx;
+  }
+  if (nan) mx = std::numeric_limits<T>::quiet_NaN();
+  double sum = 0;
+  if (log) {
+    for (int64_t j = 0; j < D; j++) sum += (double)std::exp(x[j * s] - mx);
+    double lse = std::log(sum);
+    for (int64_t j = 0; j < D; j++) y[j * s] = (T)((double)(x[j * s] - mx) - lse);
+  } else {
+    for (int64_t j = 0; j < D; j++) {
+      T e = std::exp(x[j * s] - mx);
+      y[j * s] = e;
+      sum += (double)e;
+    }
+    double inv = 1.0 / sum;
+    for (int64_t j = 0; j < D; j++) y[j * s] = (T)((double)y[j * s] * inv);
+  }
+}
+
+// inner > 1: a block of adjacent lines [i0, i1) of one outer index, walked row by row so that
+// memory is read contiguously (the lines' max and sum live in small per-block arrays).
+static constexpr int64_t kBlock = 64;
+template <class T>
+static void softmax_block(const T* x, T* y, int64_t D, int64_t inner, int64_t i0, int64_t i1, bool log) {
+  int64_t B = i1 - i0;
+  T mx[kBlock];
+  double sum[kBlock];
+  for (int64_t b = 0; b < B; b++) {
+    mx[b] = -std::numeric_limits<T>::infinity();
+    sum[b] = 0;
+  }
+  for (int64_t j = 0; j < D; j++) {
+    const T* r = x + j * inner + i0;
+    for (int64_t b = 0; b < B; b++) {
+      T v = r[b];
+      if (v != v || v > mx[b]) mx[b] = v;  // NaN sticks: nothing compares greater than it
+    }
+  }
+  for (int64_t j = 0; j < D; j++) {
+    const T* r = x + j * inner + i0;
+    T* o = y + j * inner + i0;
+    for (int64_t b = 0; b < B; b++) {
+      T e = std::exp(r[b] - mx[b]);
+      sum[b] += (double)e;
+      if (!log) o[b] = e;
+    }
+  }
+  for (int64_t b = 0; b < B; b++) sum[b] = log ? std::log(sum[b]) : 1.0 / sum[b];
+  for (int64_t j = 0; j < D; j++) {
+    const T* r = x + j * inner + i0;
+    T* o = y + j * inner + i0;
+    if (log)
+      for (int64_t b = 0; b < B; b++) o[b] = (T)((double)(r[b] - mx[b]) - sum[b]);
+    else
+      for (int64_t b = 0; b < B; b++) o[b] = (T)((double)o[b] * sum[b]);
+  }
+}
+
 template <class T>
 static void softmax_lines(Context& ctx, const T* x, T* y, Lines l, bool log) {
-  int64_t nlines = l.outer * l.inner, D = l.D, s = l.inner;
-  int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(D, 1));
-  ctx.pool->parallel_for(nlines, grain, [&](int64_t b, int64_t e) {
+  int64_t D = l.D, s = l.inner;
+  if (s == 1) {
+    int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(D, 1));
+    ctx.pool->parallel_for(l.outer, grain, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; o++) softmax_line(x + o * D, y + o * D, D, 1, log);
+    });
+    return;
+  }
+  int64_t nb = (s + kBlock - 1) / kBlock;
+  int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(D * std::min(s, kBlock), 1));
+  ctx.pool->parallel_for(l.outer * nb, grain, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; t++) {
-      int64_t o = t / s, i = t % s;
-      const T* xr = x + o * D * s + i;
-      T* yr = y + o * D * s + i;
-      T mx = -std::numeric_limits<T>::infinity();
-      bool nan = false;
-      for (int64_t j = 0; j < D; j++) {
-        T v = xr[j * s];
-        if (v != v) nan = true;
-        mx = v > mx ? v : mx;
-      }
-      if (nan) mx = std::numeric_limits<T>::quiet_NaN();
-      double sum = 0;
-      for (int64_t j = 0; j < D; j++) sum += std::exp((double)xr[j * s] - (double)mx);
-      if (log) {
-        double lse = std::log(sum);
-        for (int64_t j = 0; j < D; j++) yr[j * s] = (T)(((double)xr[j * s] - (double)mx) - lse);
-      } else {
-        for (int64_t j = 0; j < D; j++) yr[j * s] = (T)(std::exp((double)xr[j * s] - (double)mx) / sum);
-      }
+      int64_t o = t / nb, i0 = (t % nb) * kBlock, i1 = std::min(s, i0 + kBlock);
+      softmax_block(x + o * D * s, y + o * D * s, D, s, i0, i1, log);
     }
   });
 }
@@ -186,24 +244,55 @@ Tensor softmax_backward(Context& ctx, const Tensor& grad0, const Tensor& y0, int
     const T* py = y.data<T>();
     const T* pg = g.data<T>();
     T* pd = dx.data<T>();
-    int64_t nlines = l.outer * l.inner, D = l.D, s = l.inner;
-    int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(D, 1));
-    ctx.pool->parallel_for(nlines, grain, [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; t++) {
-        int64_t off = (t / s) * D * s + t % s;
-        const T* yr = py + off;
-        const T* gr = pg + off;
-        T* dr = pd + off;
-        double acc = 0;
-        if (log) {
-          for (int64_t j = 0; j < D; j++) acc += (double)gr[j * s];
-          for (int64_t j = 0; j < D; j++) dr[j * s] = (T)((double)gr[j * s] - std::exp((double)yr[j * s]) * acc);
-        } else {
-          for (int64_t j = 0; j < D; j++) acc += (double)gr[j * s] * (double)yr[j * s];
-          for (int64_t j = 0; j < D; j++) dr[j * s] = (T)((double)yr[j * s] * ((double)gr[j * s] - acc));
-        }
+    int64_t D = l.D, s = l.inner;
+    // acc = sum(g) (log) or sum(g * y) along the line; then dx from it.
+    auto line = [&](int64_t off, int64_t st) {
+      const T* yr = py + off;
+      const T* gr = pg + off;
+      T* dr = pd + off;
+      double acc = 0;
+      if (log) {
+        for (int64_t j = 0; j < D; j++) acc += (double)gr[j * st];
+        for (int64_t j = 0; j < D; j++) dr[j * st] = (T)((double)gr[j * st] - std::exp((double)yr[j * st]) * acc);
+      } else {
+        for (int64_t j = 0; j < D; j++) acc += (double)gr[j * st] * (double)yr[j * st];
+        for (int64_t j = 0; j < D; j++) dr[j * st] = (T)((double)yr[j * st] * ((double)gr[j * st] - acc));
       }
-    });
+    };
+    if (s == 1) {
+      ctx.pool->parallel_for(l.outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; o++) line(o * D, 1);
+      });
+    } else {
+      // blocks of adjacent lines walked row by row, as the forward
+      int64_t nb = (s + kBlock - 1) / kBlock;
+      ctx.pool->parallel_for(l.outer * nb, std::max<int64_t>(1, kGrain / std::max<int64_t>(D * std::min(s, kBlock), 1)),
+                             [&](int64_t b, int64_t e) {
+        double acc[kBlock];
+        for (int64_t t = b; t < e; t++) {
+          int64_t o = t / nb, i0 = (t % nb) * kBlock, B = std::min(s, i0 + kBlock) - i0;
+          int64_t base = o * D * s + i0;
+          for (int64_t k = 0; k < B; k++) acc[k] = 0;
+          for (int64_t j = 0; j < D; j++) {
+            const T* yr = py + base + j * s;
+            const T* gr = pg + base + j * s;
+            if (log)
+              for (int64_t k = 0; k < B; k++) acc[k] += (double)gr[k];
+            else
+              for (int64_t k = 0; k < B; k++) acc[k] += (double)gr[k] * (double)yr[k];
+          }
+          for (int64_t j = 0; j < D; j++) {
+            const T* yr = py + base + j * s;
+            const T* gr = pg + base + j * s;
+            T* dr = pd + base + j * s;
+            if (log)
+              for (int64_t k = 0; k < B; k++) dr[k] = (T)((double)gr[k] - std::exp((double)yr[k]) * acc[k]);
+            else
+              for (int64_t k = 0; k < B; k++) dr[k] = (T)((double)yr[k] * ((double)gr[k] - acc[k]));
+          }
+        }
+      });
+    }
   });
   return dx;
 }

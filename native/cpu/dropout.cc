@@ -1,5 +1,7 @@
 // Dropout masks from the per-instance generator (manualSeed makes them reproducible). The
 // draws are sequential: the same seed gives the same mask whatever the thread count.
+#include <cmath>
+
 #include "cpu/nn.h"
 
 namespace flint {
@@ -16,10 +18,19 @@ Tensor dropout_mask(Context& ctx, const Shape& shape, DType dtype, double p) {
   FLINT_DISPATCH_FLOAT(dtype, op, T, {
     T* pm = m.data<T>();
     T scale = p < 1 ? T(1) / T(keep) : T(0);
-    if (p == 1)
+    if (p == 1) {
       for (int64_t i = 0; i < n; i++) pm[i] = T(0);
-    else
-      for (int64_t i = 0; i < n; i++) pm[i] = ctx.rng.uniform() < keep ? scale : T(0);
+    } else {
+      // Each 64-bit draw gives two 32-bit uniforms u; an element is kept when u < keep * 2^32.
+      uint64_t thresh = (uint64_t)std::ldexp(keep, 32);
+      int64_t i = 0;
+      for (; i + 1 < n; i += 2) {
+        uint64_t r = ctx.rng.next();
+        pm[i] = (r & 0xffffffffu) < thresh ? scale : T(0);
+        pm[i + 1] = (r >> 32) < thresh ? scale : T(0);
+      }
+      if (i < n) pm[i] = (ctx.rng.next() & 0xffffffffu) < thresh ? scale : T(0);
+    }
   });
   return m;
 }

@@ -102,9 +102,10 @@ static double counted_weight(const ClassLayout& l, int64_t ignore_index) {
   return W;
 }
 
-// max and log-sum-exp of the line x[0], x[s], ..., x[(C-1) s]; NaN anywhere makes both NaN.
+// log-sum-exp of the line x[0], x[s], ..., x[(C-1) s], shifted by its max (exp in the tensor's
+// precision, the sum in double); NaN anywhere makes it NaN.
 template <class T>
-static inline double line_lse(const T* x, int64_t C, int64_t s, double* mx_out) {
+static inline double line_lse(const T* x, int64_t C, int64_t s) {
   T mx = -std::numeric_limits<T>::infinity();
   bool nan = false;
   for (int64_t j = 0; j < C; j++) {
@@ -112,11 +113,10 @@ static inline double line_lse(const T* x, int64_t C, int64_t s, double* mx_out) 
     if (v != v) nan = true;
     mx = v > mx ? v : mx;
   }
-  double m = nan ? std::numeric_limits<double>::quiet_NaN() : (double)mx;
+  if (nan) mx = std::numeric_limits<T>::quiet_NaN();
   double sum = 0;
-  for (int64_t j = 0; j < C; j++) sum += std::exp((double)x[j * s] - m);
-  *mx_out = m;
-  return m + std::log(sum);
+  for (int64_t j = 0; j < C; j++) sum += (double)std::exp(x[j * s] - mx);
+  return (double)mx + std::log(sum);
 }
 
 template <class T>
@@ -132,8 +132,7 @@ static void ce_forward(Context& ctx, const ClassLayout& l, const T* x, int64_t i
         continue;
       }
       const T* r = x + (i / K) * C * K + i % K;
-      double mx;
-      double lse = line_lse(r, C, K, &mx);
+      double lse = line_lse(r, C, K);
       double wt = pw ? (double)pw[t] : 1.0;
       double loss = wt * (lse - (double)r[t * K]);
       if (eps > 0) {
@@ -191,11 +190,25 @@ Tensor cross_entropy_loss_backward(Context& ctx, const Tensor& grad0, const Tens
         const T* r = px + off;
         T* d = pd + off;
         int64_t t = pt[i];
-        double mx;
-        double lse = line_lse(r, C, K, &mx);
+        // softmax p_c = e_c / sum, e_c = exp(x_c - max) kept in d (one exp per element)
+        T mx = -std::numeric_limits<T>::infinity();
+        bool nan = false;
+        for (int64_t c = 0; c < C; c++) {
+          T v = r[c * K];
+          if (v != v) nan = true;
+          mx = v > mx ? v : mx;
+        }
+        if (nan) mx = std::numeric_limits<T>::quiet_NaN();
+        double sum = 0;
+        for (int64_t c = 0; c < C; c++) {
+          T e = std::exp(r[c * K] - mx);
+          d[c * K] = e;
+          sum += (double)e;
+        }
+        double inv = 1.0 / sum;
         if (t == ignore_index) {
           // No gradient, but NaN stays NaN: PyTorch's log-softmax backward gives 0 - exp(y) * 0.
-          for (int64_t c = 0; c < C; c++) d[c * K] = (T)(0.0 * std::exp((double)r[c * K] - lse));
+          for (int64_t c = 0; c < C; c++) d[c * K] = (T)(0.0 * ((double)d[c * K] * inv));
           continue;
         }
         double gs = (double)pg[reduction == 0 ? i : 0] * scale;
@@ -203,7 +216,7 @@ Tensor cross_entropy_loss_backward(Context& ctx, const Tensor& grad0, const Tens
         double bc = eps / (double)C;
         double pcoef = a + bc * wsum;
         for (int64_t c = 0; c < C; c++) {
-          double p = std::exp((double)r[c * K] - lse);
+          double p = (double)d[c * K] * inv;
           double v = p * pcoef - (eps > 0 ? bc * (pw ? (double)pw[c] : 1.0) : 0.0);
           if (c == t) v -= a;
           d[c * K] = (T)(gs * v);
