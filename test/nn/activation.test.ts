@@ -53,6 +53,8 @@ describe('gradcheck: softmax and logSoftmax', () => {
       gc((x) => f(x, 0), [inp([])]);
       gc((x) => f(x, 1), [inp([3, 1])]);
       gc((x) => f(x, 2), [inp([2, 3, 4], { nc: true })]);
+      gc((x) => f(x, 0), [inp([3, 70])]); // more lines than one block of the kernel (64)
+      gc((x) => f(x, 1), [inp([2, 3, 67], { nc: true })]);
     });
     test(`${name}: large shifts (stability)`, () => {
       gc((x) => f(x.mul(100), 1), [{ data: [0.5, 0.51, -0.2, 0.1, 0.11, 0.1], shape: [2, 3] }]);
