@@ -80,6 +80,10 @@ export interface Binding {
              fill: number[] | null, naive?: boolean): NativeTensor;
   /** x + mean + std * N(0, 1) per element, clamped to [0, 1] when clip. */
   gaussianNoise(x: NativeTensor, mean: number, std: number, clip: boolean): NativeTensor;
+  /** ToTensor + Normalize in one pass: ((out)x / div - mean[c]) / std[c], c = (i / inner) % channels;
+   * mean/std null for no normalization; rows: gather x[rows] along dim 0 first (native/cpu/augment.h). */
+  scaleNormalize(x: NativeTensor, outDtype: DTypeName, div: number, mean: number[] | null, std: number[] | null,
+                 channels: number, inner: number, rows?: NativeTensor | null): NativeTensor;
   // convolution (native/binding/conv.cc): x [N, C, H, W], w [O, C/groups, kH, kW]; stride and
   // dilation [h, w], padding [top, bottom, left, right]. *Naive: the direct-loop oracles.
   conv2d(x: NativeTensor, w: NativeTensor, bias: NativeTensor | null, stride: number[], padding: number[],

@@ -166,15 +166,26 @@ export class MNIST extends Dataset<[any, any]> {
   }
 
   /**
-   * The batch `[images, labels]` for these indices in a few native calls: one indexSelect of the
-   * uint8 images, then the transform's batched form. Undefined when the transforms have no
-   * batched form (DataLoader then collates get(i) per sample). Same values as that path.
+   * The batch `[images, labels]` for these indices in a few native calls: the transform's
+   * gathered form (ToTensor [+ Normalize] reading the rows straight from `data` in one pass), or
+   * one indexSelect of the uint8 images and then its batched form. Undefined when the transforms
+   * have no batched form (DataLoader then collates get(i) per sample). Same values as that path.
    */
   getBatch(indices: Int32Array): [Tensor, Tensor] | undefined {
     if (this.targetTransform || (this.transform && typeof this.transform.batched !== 'function')) return undefined;
+    // labels from the JS copy: one native copy instead of an index select
+    const labels = this.labels;
+    const n = labels.length;
+    const yv = new BigInt64Array(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k];
+      if (!Number.isInteger(i) || i < -n || i >= n) checkIndex(`${(this.constructor as typeof MNIST).title}.getBatch`, i, n);
+      yv[k] = BigInt(labels[i < 0 ? i + n : i]);
+    }
+    const y = ops.tensor(yv, { dtype: 'int64', shape: [indices.length] });
+    if (this.transform?.gathered) return [this.transform.gathered(this.data, indices), y];
     const idx = indexTensor(indices);
     const x = ops.indexSelect(this.data, 0, idx);
-    const y = ops.indexSelect(this.targets, 0, idx);
     idx.dispose();
     if (!this.transform) return [x, y];
     const xt = this.transform.batched!(x);

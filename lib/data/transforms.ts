@@ -28,14 +28,21 @@ export type { Fill, InterpolationMode, Padding, PaddingMode } from './functional
 /** A sample transform; `batched`, when present, does the same to a batch [N, ...sample]. */
 export type Transform<I = any, O = any> = ((x: I) => O) & {
   batched?: (xb: Tensor) => Tensor;
+  /**
+   * `batched(data[indices])` for a dataset's samples `data` [N, ...sample], gathering the rows
+   * in the same native pass (ToTensor, and ToTensor + Normalize in a Compose, have one).
+   */
+  gathered?: (data: Tensor, indices: Int32Array) => Tensor;
   /** for printing: `ToTensor()`, `Normalize(mean=[0.5], std=[0.5])` */
   repr?: string;
 };
 
-function make<I, O>(fn: (x: I) => O, repr: string, batched?: (xb: Tensor) => Tensor): Transform<I, O> {
+function make<I, O>(fn: (x: I) => O, repr: string, batched?: (xb: Tensor) => Tensor,
+  gathered?: (data: Tensor, indices: Int32Array) => Tensor): Transform<I, O> {
   const t = fn as Transform<I, O>;
   t.repr = repr;
   if (batched) t.batched = batched;
+  if (gathered) t.gathered = gathered;
   t.toString = () => repr;
   return t;
 }
@@ -53,6 +60,74 @@ function checkTensor(op: string, x: unknown): Tensor {
   return x;
 }
 
+/** Marks on the transforms that Compose fuses (ToTensor followed by Normalize). */
+interface Fusable {
+  _toTensor?: true;
+  _normalize?: { mean: number[]; std: number[] };
+}
+
+/**
+ * ToTensor's conversion of x (an image, lead = 0, or a batch, lead = 1), with `norm` the
+ * Normalize that follows it when Compose fused the two. uint8/float32/float64 without autograd
+ * take one native pass (native scaleNormalize: the same arithmetic, in float32, as the op by op
+ * path, so the same bits); anything else takes the ops. With `rows` (lead 1), x is a whole
+ * dataset and the batch is x[rows], gathered in the same pass.
+ */
+function toTensorConvert(x: Tensor, lead: number, norm?: Transform & Fusable, rows?: Int32Array): Tensor {
+  const rank = x.ndim - lead;
+  if (rank !== 2 && rank !== 3) {
+    const want = lead ? '[N, H, W] or [N, H, W, C]' : '[H, W] or [H, W, C]';
+    throw new RangeError(`ToTensor: expected an image of shape ${want} but got ${shapeStr(x.shape)}`);
+  }
+  const s = rows ? [rows.length, ...x.shape.slice(1)] : x.shape;
+  const channels = rank === 2 ? 1 : s[s.length - 1];
+  const nm = norm?._normalize;
+  const native1 = !x.requiresGrad && (x.dtype === 'uint8' || x.dtype === 'float32' || x.dtype === 'float64') &&
+    (!nm || nm.mean.length === 1 || nm.mean.length === channels);
+  if (!native1) {
+    let xb = x;
+    if (rows) {
+      const idx = indexTensor(rows);
+      xb = ops.indexSelect(x, 0, idx);
+      idx.dispose();
+    }
+    const y = toTensorOps(xb, lead, rank);
+    return norm ? norm(y) : y;
+  }
+  const div = x.dtype === 'uint8' ? 255 : 1;
+  // [.., H, W]: one plane per image; [.., H, W, C]: channels interleaved (inner 1), permuted after
+  const inner = rank === 2 ? Math.max(1, s[s.length - 1] * s[s.length - 2]) : 1;
+  const idx = rows ? indexTensor(rows) : null;
+  const y = new Tensor(native.scaleNormalize(x._h, 'float32', div, nm ? nm.mean : null, nm ? nm.std : null,
+    nm && nm.mean.length > 1 ? channels : 1, inner, idx ? idx._h : null));
+  idx?.dispose();
+  if (rank === 2) return ops.reshape(y, lead ? [s[0], 1, s[1], s[2]] : [1, s[0], s[1]]);
+  const c = ops.contiguous(lead ? ops.permute(y, [0, 3, 1, 2]) : ops.permute(y, [2, 0, 1]));
+  drop(y);
+  return c;
+}
+
+function indexTensor(rows: Int32Array): Tensor {
+  return ops.tensor(rows, { dtype: 'int32', shape: [rows.length] });
+}
+
+/** ToTensor op by op (differentiable; any dtype). */
+function toTensorOps(x: Tensor, lead: number, rank: number): Tensor {
+  let y = ops.cast(x, 'float32');
+  if (x.dtype === 'uint8') {
+    const f = y;
+    y = ops.div(f, 255);
+    drop(f);
+  }
+  if (rank === 2) {
+    const s = x.shape;
+    return ops.reshape(y, lead ? [s[0], 1, s[1], s[2]] : [1, s[0], s[1]]);
+  }
+  const c = ops.contiguous(lead ? ops.permute(y, [0, 3, 1, 2]) : ops.permute(y, [2, 0, 1]));
+  if (y !== x) drop(y);
+  return c;
+}
+
 /**
  * Converts an image tensor to float32 [C, H, W]: uint8 [H, W] -> [1, H, W] and uint8 [H, W, C] ->
  * [C, H, W], scaled to [0, 1] by dividing by 255. Float input is cast to float32 and not scaled
@@ -60,32 +135,14 @@ function checkTensor(op: string, x: unknown): Tensor {
  * Example: `ToTensor()(mnist.data.select(0, 0))` has shape [1, 28, 28].
  */
 export function ToTensor(): Transform<Tensor, Tensor> {
-  // x: one image [H, W] or [H, W, C] (lead = 0), or a batch [N, H, W] / [N, H, W, C] (lead = 1)
-  const convert = (x: Tensor, lead: number): Tensor => {
-    const rank = x.ndim - lead;
-    if (rank !== 2 && rank !== 3) {
-      const want = lead ? '[N, H, W] or [N, H, W, C]' : '[H, W] or [H, W, C]';
-      throw new RangeError(`ToTensor: expected an image of shape ${want} but got ${shapeStr(x.shape)}`);
-    }
-    let y = ops.cast(x, 'float32');
-    if (x.dtype === 'uint8') {
-      const f = y;
-      y = ops.div(f, 255);
-      drop(f);
-    }
-    if (rank === 2) {
-      const s = x.shape;
-      return ops.reshape(y, lead ? [s[0], 1, s[1], s[2]] : [1, s[0], s[1]]);
-    }
-    const c = ops.contiguous(lead ? ops.permute(y, [0, 3, 1, 2]) : ops.permute(y, [2, 0, 1]));
-    if (y !== x) drop(y);
-    return c;
-  };
-  return make(
-    (x: Tensor) => convert(checkTensor('ToTensor', x), 0),
+  const t = make(
+    (x: Tensor) => toTensorConvert(checkTensor('ToTensor', x), 0),
     'ToTensor()',
-    (xb: Tensor) => convert(checkTensor('ToTensor', xb), 1),
+    (xb: Tensor) => toTensorConvert(checkTensor('ToTensor', xb), 1),
+    (data: Tensor, rows: Int32Array) => toTensorConvert(checkTensor('ToTensor', data), 1, undefined, rows),
   );
+  (t as Fusable)._toTensor = true;
+  return t;
 }
 
 /**
@@ -101,7 +158,7 @@ export function Normalize(mean: number[], std: number[]): Transform<Tensor, Tens
   }
   if (std.some((s) => s === 0)) throw new RangeError(`Normalize: std evaluated to zero in [${std.join(', ')}], leading to division by zero`);
   const c = mean.length;
-  // per-channel constants [C, 1, 1], made on first use with the input's dtype
+  // per-channel constants [C, 1, 1] for the op-by-op (autograd) path, made on first use
   let m: Tensor | null = null;
   let s: Tensor | null = null;
   const fn = (x: Tensor): Tensor => {
@@ -113,14 +170,19 @@ export function Normalize(mean: number[], std: number[]): Transform<Tensor, Tens
       throw new RangeError(`Normalize: expected a tensor image [..., C, H, W] but got shape ${shapeStr(x.shape)}`);
     }
     const xc = x.shape[x.ndim - 3];
+    if (c !== 1 && xc !== c) {
+      throw new RangeError(`Normalize: mean and std have ${c} values but the image has ${xc} channels (shape ${shapeStr(x.shape)})`);
+    }
+    if (!x.requiresGrad) {
+      // one native pass, the same float arithmetic as the ops below
+      const inner = Math.max(1, x.shape[x.ndim - 1] * x.shape[x.ndim - 2]);
+      return new Tensor(native.scaleNormalize(x._h, x.dtype, 1, mean, std, c === 1 ? 1 : c, inner));
+    }
     if (c === 1) {
       const d = ops.sub(x, mean[0]);
       const y = ops.div(d, std[0]);
       drop(d);
       return y;
-    }
-    if (xc !== c) {
-      throw new RangeError(`Normalize: mean and std have ${c} values but the image has ${xc} channels (shape ${shapeStr(x.shape)})`);
     }
     if (!m || !s || m.dtype !== x.dtype) {
       m = ops.tensor(mean, { dtype: x.dtype, shape: [c, 1, 1] });
@@ -131,12 +193,23 @@ export function Normalize(mean: number[], std: number[]): Transform<Tensor, Tens
     drop(d);
     return y;
   };
-  return make(fn, `Normalize(mean=[${mean.join(', ')}], std=[${std.join(', ')}])`, fn);
+  const t = make(fn, `Normalize(mean=[${mean.join(', ')}], std=[${std.join(', ')}])`, fn);
+  (t as Fusable)._normalize = { mean: mean.slice(), std: std.slice() };
+  return t;
+}
+
+/** ToTensor then Normalize as one transform (one native pass where it can). */
+function fuseToTensorNormalize(toT: Transform, norm: Transform): Transform {
+  const one = (x: Tensor) => toTensorConvert(checkTensor('ToTensor', x), 0, norm);
+  const batched = (xb: Tensor) => toTensorConvert(checkTensor('ToTensor', xb), 1, norm);
+  const gathered = (data: Tensor, rows: Int32Array) => toTensorConvert(checkTensor('ToTensor', data), 1, norm, rows);
+  return make(one, `${toT.repr}\n${norm.repr}`, batched, gathered);
 }
 
 /**
  * Chains transforms: `Compose([ToTensor(), Normalize([0.5], [0.5])])`. It has a batched form
- * when every member has one.
+ * when every member has one. A ToTensor directly followed by a Normalize runs as one native
+ * pass (same values as the two in turn).
  */
 export function Compose(list: Transform[]): Transform {
   if (!Array.isArray(list)) throw new TypeError('Compose: expected an array of transforms');
@@ -145,10 +218,20 @@ export function Compose(list: Transform[]): Transform {
   });
   const ts = list.slice();
   const repr = `Compose(\n${ts.map((t) => `    ${t.repr ?? t.name ?? 'Lambda()'}`).join('\n')}\n)`;
-  const batched = ts.every((t) => typeof t.batched === 'function')
-    ? (xb: Tensor) => ts.reduce((x, t) => t.batched!(x), xb)
+  const stages: Transform[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    if ((ts[i] as Fusable)._toTensor && (ts[i + 1] as Fusable | undefined)?._normalize) {
+      stages.push(fuseToTensorNormalize(ts[i], ts[i + 1]));
+      i++;
+    } else stages.push(ts[i]);
+  }
+  const batched = stages.every((t) => typeof t.batched === 'function')
+    ? (xb: Tensor) => stages.reduce((x, t) => t.batched!(x), xb)
     : undefined;
-  return make((x: unknown) => ts.reduce((v, t) => t(v), x), repr, batched);
+  const gathered = batched && stages.length > 0 && stages[0].gathered
+    ? (data: Tensor, rows: Int32Array) => stages.slice(1).reduce((x, t) => t.batched!(x), stages[0].gathered!(data, rows))
+    : undefined;
+  return make((x: unknown) => stages.reduce((v, t) => t(v), x), repr, batched, gathered);
 }
 
 /** Wraps a user function as a transform (no batched form). */

@@ -1,11 +1,12 @@
-// N-API glue for the augmentation family (native/cpu/augment.cc): affineWarp, gaussianNoise.
+// N-API glue for the augmentation family (native/cpu/augment.cc): affineWarp, gaussianNoise,
+// scaleNormalize.
 #include "binding/common.h"
 #include "cpu/augment.h"
 
 namespace flint {
 namespace binding {
 
-// null/undefined -> empty (no fill); else an array of finite numbers.
+// null/undefined -> empty (no fill); else an array of finite numbers (fill values, mean, std).
 static std::vector<double> fill_arg(const Napi::CallbackInfo& info, int i, const char* op) {
   std::vector<double> fill;
   if (info[i].IsNull() || info[i].IsUndefined()) return fill;
@@ -52,9 +53,25 @@ FLINT_FN(GaussianNoise) {
   });
 }
 
+// scaleNormalize(x, outDtype, div, mean[] | null, std[] | null, channels, inner, rows | null)
+FLINT_FN(ScaleNormalize) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const char* op = "scaleNormalize";
+    Tensor x = tensor_arg(info, 0, op, "input");
+    DType od = dtype_arg(info, 1, op);
+    double div = num_arg(info, 2, op, "div");
+    std::vector<double> mean = fill_arg(info, 3, op), std = fill_arg(info, 4, op);
+    int64_t channels = int_arg(info, 5, op, "channels"), inner = int_arg(info, 6, op, "inner");
+    Tensor hold;
+    const Tensor* rows = opt_tensor_arg(info, 7, op, "rows", hold);
+    return wrap(env, scale_normalize(inst(env).ctx, x, od, div, mean, std, channels, inner, rows));
+  });
+}
+
 void register_augment(Napi::Env env, Napi::Object exports) {
   export_fn(env, exports, "affineWarp", AffineWarp);
   export_fn(env, exports, "gaussianNoise", GaussianNoise);
+  export_fn(env, exports, "scaleNormalize", ScaleNormalize);
 }
 
 }  // namespace binding

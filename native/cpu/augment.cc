@@ -21,6 +21,19 @@ struct Taps {
 
 static inline bool finite_in(double v, double lo, double hi) { return v >= lo && v <= hi; }  // false for NaN
 
+// nearbyint (round half to even) and floor for |v| < 2^51, without the libm calls that a
+// baseline x86-64 build makes for them: adding and subtracting 1.5 * 2^52 rounds in the FPU's
+// round-to-nearest-even mode. The naive twin keeps std::nearbyint / std::floor as the oracle.
+static inline double round_even(double v) {
+  const double magic = 6755399441055744.0;  // 1.5 * 2^52
+  double t = v + magic;  // rounded here: IEEE arithmetic (no -ffast-math) never folds (v + c) - c
+  return t - magic;
+}
+static inline double floor_small(double v) {
+  double r = round_even(v);
+  return r > v ? r - 1 : r;
+}
+
 // Taps of the point (ix, iy) in an H x W plane with row stride H-contiguous (row stride W).
 static inline void taps_at(Taps& t, double ix, double iy, int64_t H, int64_t W, Interp mode) {
   t.n = 0;
@@ -28,7 +41,7 @@ static inline void taps_at(Taps& t, double ix, double iy, int64_t H, int64_t W, 
   if (mode == Interp::Nearest) {
     // grid_sample: nearbyint (round half to even) of the unnormalised coordinate
     if (!finite_in(ix, -1.0, (double)W) || !finite_in(iy, -1.0, (double)H)) return;
-    int64_t x = (int64_t)std::nearbyint(ix), y = (int64_t)std::nearbyint(iy);
+    int64_t x = (int64_t)round_even(ix), y = (int64_t)round_even(iy);
     if (x < 0 || x >= W || y < 0 || y >= H) return;
     t.off[0] = y * W + x;
     t.w[0] = 1;
@@ -37,7 +50,7 @@ static inline void taps_at(Taps& t, double ix, double iy, int64_t H, int64_t W, 
     return;
   }
   if (!finite_in(ix, -2.0, (double)W + 1) || !finite_in(iy, -2.0, (double)H + 1)) return;
-  double fx = std::floor(ix), fy = std::floor(iy);
+  double fx = floor_small(ix), fy = floor_small(iy);
   int64_t x0 = (int64_t)fx, y0 = (int64_t)fy;
   double ax = ix - fx, ay = iy - fy;  // weight of the +1 neighbour
   for (int k = 0; k < 4; k++) {
@@ -54,9 +67,10 @@ static inline void taps_at(Taps& t, double ix, double iy, int64_t H, int64_t W, 
 template <class T>
 static inline T store(double v) {
   if constexpr (std::is_same<T, uint8_t>::value) {
-    // torch.round (half to even) then the cast; clamped so a fill of 300 cannot wrap
-    double r = std::nearbyint(v);
-    return (T)(r < 0 ? 0 : r > 255 ? 255 : r);
+    // torch.round (half to even) then the cast; clamped so a fill of 300 cannot wrap (NaN -> 0)
+    if (!(v > 0)) return 0;
+    if (v >= 255) return 255;
+    return (T)round_even(v);
   } else {
     return (T)v;
   }
@@ -92,6 +106,42 @@ static inline double fill_for(const std::vector<double>& fill, int64_t c) {
   return fill.empty() ? 0.0 : fill.size() == 1 ? fill[0] : fill[c];
 }
 
+// One output row of one sample, all channels. Everything arrives by value: a uint8 store may
+// alias any memory, so nothing the loop reads may sit behind a pointer or a lambda capture, or
+// the compiler reloads it after every pixel.
+//   dst: the row in channel 0 of the output (channel c at + c * out_plane); src: channel 0 of the
+//   input sample (channel c at + c * H * W); ix = (t0 * x + by) + t2, iy = (t3 * x + cy) + t5, the
+//   naive twin's order of operations (by = t1 * y, cy = t4 * y).
+template <class T>
+static void warp_row(T* __restrict dst, const T* __restrict src, const double* fill, const T* fill_t, bool has_fill,
+                     int64_t C, int64_t H, int64_t W, int64_t ow, int64_t out_plane, Interp mode, double t0, double by,
+                     double t2, double t3, double cy, double t5) {
+  const int64_t in_plane = H * W;
+  if (mode == Interp::Nearest) {
+    for (int64_t x = 0; x < ow; x++) {
+      const double ix = (t0 * (double)x + by) + t2, iy = (t3 * (double)x + cy) + t5;
+      int64_t xi = -1, yi = -1;
+      if (finite_in(ix, -1.0, (double)W) && finite_in(iy, -1.0, (double)H)) {
+        xi = (int64_t)round_even(ix);
+        yi = (int64_t)round_even(iy);
+      }
+      if (xi >= 0 && xi < W && yi >= 0 && yi < H) {
+        const T* p = src + yi * W + xi;
+        for (int64_t c = 0; c < C; c++) dst[c * out_plane + x] = p[c * in_plane];
+      } else {
+        for (int64_t c = 0; c < C; c++) dst[c * out_plane + x] = has_fill ? fill_t[c] : T(0);
+      }
+    }
+    return;
+  }
+  Taps t;
+  for (int64_t x = 0; x < ow; x++) {
+    taps_at(t, (t0 * (double)x + by) + t2, (t3 * (double)x + cy) + t5, H, W, mode);
+    for (int64_t c = 0; c < C; c++)
+      dst[c * out_plane + x] = store<T>(sample(src + c * in_plane, t, mode, has_fill, has_fill ? fill[c] : 0.0));
+  }
+}
+
 Tensor affine_warp(Context& ctx, const Tensor& in0, const Tensor& theta0, int64_t oh, int64_t ow, Interp mode,
                    const std::vector<double>& fill) {
   const char* op = "affineWarp";
@@ -102,23 +152,21 @@ Tensor affine_warp(Context& ctx, const Tensor& in0, const Tensor& theta0, int64_
   if (out.numel() == 0) return out;
   const double* th = theta.data<double>();
   const bool one_theta = theta.shape[0] == 1, has_fill = !fill.empty();
-  // one task = one output row of one sample, all channels: the taps are computed once per pixel
+  std::vector<double> fill_c(C, 0.0);  // one fill value per channel
+  for (int64_t c = 0; c < C && has_fill; c++) fill_c[c] = fill_for(fill, c);
+  // one task = one output row of one sample, all channels: the sample point is computed once per pixel
   FLINT_DISPATCH_ALL(in.dtype, T, {
+    std::vector<T> fill_t(C);
+    for (int64_t c = 0; c < C; c++) fill_t[c] = store<T>(fill_c[c]);
     const T* src = in.data<T>();
     T* dst = out.data<T>();
     int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, ow * C));
     ctx.pool->parallel_for(N * oh, grain, [&](int64_t r0, int64_t r1) {
-      Taps t;
       for (int64_t r = r0; r < r1; r++) {
-        int64_t n = r / oh, y = r % oh;
+        const int64_t n = r / oh, y = r % oh;
         const double* m = th + (one_theta ? 0 : n * 6);
-        for (int64_t x = 0; x < ow; x++) {
-          taps_at(t, m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5], H, W, mode);
-          for (int64_t c = 0; c < C; c++) {
-            const T* plane = src + (n * C + c) * H * W;
-            dst[((n * C + c) * oh + y) * ow + x] = store<T>(sample(plane, t, mode, has_fill, fill_for(fill, c)));
-          }
-        }
+        warp_row<T>(dst + (n * C * oh + y) * ow, src + n * C * H * W, fill_c.data(), fill_t.data(), has_fill, C, H, W, ow,
+                    oh * ow, mode, m[0], m[1] * (double)y, m[2], m[3], m[4] * (double)y, m[5]);
       }
     });
   });
@@ -166,7 +214,12 @@ Tensor affine_warp_naive(Context& ctx, const Tensor& in, const Tensor& theta, in
               double f = fill_for(fill, c);
               v = mode == Interp::Nearest ? (wsum < 0.5 ? f : v) : v * wsum + (1.0 - wsum) * f;
             }
-            dst[((n * C + c) * oh + y) * ow + x] = store<T>(v);
+            if constexpr (std::is_same<T, uint8_t>::value) {
+              double r = std::nearbyint(v);
+              dst[((n * C + c) * oh + y) * ow + x] = (T)(r != r ? 0 : r < 0 ? 0 : r > 255 ? 255 : r);
+            } else {
+              dst[((n * C + c) * oh + y) * ow + x] = (T)v;
+            }
           }
   });
   return out;
@@ -194,6 +247,104 @@ Tensor gaussian_noise(Context& ctx, const Tensor& x0, double mean, double std, b
         po[i + k] = (T)v;
       }
     }
+  });
+  return out;
+}
+
+Tensor scale_normalize(Context& ctx, const Tensor& x0, DType od, double div, const std::vector<double>& mean,
+                       const std::vector<double>& std, int64_t channels, int64_t inner, const Tensor* rows0) {
+  const char* op = "scaleNormalize";
+  if (x0.dtype != DType::U8 && x0.dtype != DType::F32 && x0.dtype != DType::F64)
+    throw TypeError(std::string(op) + ": expected a uint8, float32 or float64 tensor but got " + dtype_name(x0.dtype));
+  if (!is_float(od)) throw TypeError(std::string(op) + ": expected a float output dtype but got " + dtype_name(od));
+  if (!(div > 0) || !std::isfinite(div)) throw RangeError(std::string(op) + ": expected a positive divisor but got " + std::to_string(div));
+  if (mean.size() != std.size())
+    throw RangeError(std::string(op) + ": mean has " + std::to_string(mean.size()) + " values but std has " + std::to_string(std.size()));
+  for (double s : std)
+    if (s == 0) throw RangeError(std::string(op) + ": std holds a zero, leading to division by zero");
+  if (channels < 1 || inner < 1) throw RangeError(std::string(op) + ": expected positive channels and inner sizes");
+  if (!mean.empty() && mean.size() != 1 && (int64_t)mean.size() != channels)
+    throw RangeError(std::string(op) + ": expected 1 or " + std::to_string(channels) + " mean values but got " + std::to_string(mean.size()));
+  Tensor x = ctx.contiguous(x0);
+  // the gather: output sample b reads input sample rows[b] (each `sample` elements long)
+  Shape shape = x.shape;
+  int64_t nsrc = 1, sample = x.numel();
+  std::vector<int64_t> src_of;
+  if (rows0) {
+    if (x.dim() < 1) throw RangeError(std::string(op) + ": cannot gather rows of a zero-dimensional tensor");
+    if (rows0->dim() != 1) throw RangeError(std::string(op) + ": expected 1-D rows but got shape " + shape_str(rows0->shape));
+    if (rows0->dtype != DType::I32 && rows0->dtype != DType::I64)
+      throw TypeError(std::string(op) + ": expected int32 or int64 rows but got " + dtype_name(rows0->dtype));
+    nsrc = x.shape[0];
+    sample = nsrc ? x.numel() / nsrc : 0;
+    Tensor r = ctx.contiguous(*rows0);
+    int64_t b = r.numel();
+    src_of.resize(b);
+    for (int64_t i = 0; i < b; i++) {
+      int64_t k = r.dtype == DType::I32 ? (int64_t)r.data<int32_t>()[i] : r.data<int64_t>()[i];
+      if (k < -nsrc || k >= nsrc)
+        throw RangeError(std::string(op) + ": row " + std::to_string(k) + " is out of range for " + std::to_string(nsrc) + " samples");
+      src_of[i] = k < 0 ? k + nsrc : k;
+    }
+    shape[0] = b;
+  } else {
+    src_of.push_back(0);
+  }
+  if (sample % (channels * inner) != 0)
+    throw RangeError(std::string(op) + ": " + std::to_string(sample) + " elements do not split into channels of " +
+                     std::to_string(channels) + " x " + std::to_string(inner));
+  Tensor out = ctx.empty(shape, od);
+  const int64_t planes_per = sample / inner, nplanes = (int64_t)src_of.size() * planes_per;
+  if (out.numel() == 0) return out;
+  const bool scale = div != 1, norm = !mean.empty();
+  FLINT_DISPATCH_FLOAT(od, op, T, {
+    T* po = out.data<T>();
+    std::vector<T> m(channels, T(0)), s(channels, T(1));
+    for (int64_t c = 0; c < channels && norm; c++) {
+      m[c] = (T)mean[mean.size() == 1 ? 0 : c];
+      s[c] = (T)std[std.size() == 1 ? 0 : c];
+    }
+    const T d = (T)div;
+    if (x.dtype == DType::U8) {
+      // 256 possible inputs: a table per channel, filled by the same arithmetic as the loop below
+      std::vector<T> lut(channels * 256);
+      for (int64_t c = 0; c < channels; c++)
+        for (int v = 0; v < 256; v++) {
+          T t = (T)v;
+          if (scale) t = t / d;
+          if (norm) t = (t - m[c]) / s[c];
+          lut[c * 256 + v] = t;
+        }
+      const uint8_t* px = x.data<uint8_t>();
+      ctx.pool->parallel_for(nplanes, std::max<int64_t>(1, 65536 / inner), [&](int64_t p0, int64_t p1) {
+        for (int64_t p = p0; p < p1; p++) {
+          const int64_t b = p / planes_per, q = p % planes_per;
+          const T* tab = lut.data() + (q % channels) * 256;
+          const uint8_t* a = px + src_of[b] * sample + q * inner;
+          T* o = po + p * inner;
+          for (int64_t i = 0; i < inner; i++) o[i] = tab[a[i]];
+        }
+      });
+      return out;
+    }
+    FLINT_DISPATCH_ALL(x.dtype, S, {
+      const S* px = x.data<S>();
+      // one task per plane of `inner` elements (a channel of one image)
+      ctx.pool->parallel_for(nplanes, std::max<int64_t>(1, 32768 / inner), [&](int64_t p0, int64_t p1) {
+        for (int64_t p = p0; p < p1; p++) {
+          const int64_t b = p / planes_per, q = p % planes_per, c = q % channels;
+          const T mc = m[c], sc = s[c];
+          const S* a = px + src_of[b] * sample + q * inner;
+          T* o = po + p * inner;
+          for (int64_t i = 0; i < inner; i++) {
+            T t = (T)a[i];
+            if (scale) t = t / d;
+            if (norm) t = (t - mc) / sc;
+            o[i] = t;
+          }
+        }
+      });
+    });
   });
   return out;
 }

@@ -30,4 +30,14 @@ Tensor affine_warp_naive(Context& ctx, const Tensor& in, const Tensor& theta, in
 // clamped to [0, 1] when clip (torchvision.transforms.v2.GaussianNoise). x float32/float64.
 Tensor gaussian_noise(Context& ctx, const Tensor& x, double mean, double std, bool clip);
 
+// ToTensor and Normalize in one pass, in the output dtype's arithmetic (so the result is the
+// same, bit for bit, as a cast, a division by div and then (v - mean[c]) / std[c]):
+//   t = (T)x[i]; if div != 1: t = t / (T)div; if mean given: t = (t - (T)mean[c]) / (T)std[c]
+// with c = (i / inner) % channels (x [..., channels, inner] contiguous). x: uint8, float32 or
+// float64; out: float32 or float64; mean/std: empty, or 1 or `channels` values each.
+// rows (int32 or int64 [B], or null): gather first, out[b] = f(x[rows[b]]) along dim 0 (negative
+// rows count from the end), so a dataset batch goes from storage to its final form in one pass.
+Tensor scale_normalize(Context& ctx, const Tensor& x, DType out, double div, const std::vector<double>& mean,
+                       const std::vector<double>& std, int64_t channels, int64_t inner, const Tensor* rows);
+
 }  // namespace flint

@@ -86,6 +86,12 @@ describeMnist('Subsets of MNIST keep the batched fast path', () => {
     expect(y.toArray()).toEqual([test10k.get(a.indices[b.indices[0]])[1], test10k.get(a.indices[b.indices[5]])[1]]);
     spy.mockRestore();
   });
+  test('getBatch: negative indices count from the end; out of range is an error', () => {
+    const [x, y] = test10k.getBatch(Int32Array.of(-1, 9999))!;
+    expect(Array.from(x.select(0, 0).dataSync())).toEqual(Array.from(x.select(0, 1).dataSync()));
+    expect(y.toArray()).toEqual([test10k.get(9999)[1], test10k.get(9999)[1]]);
+    expect(() => test10k.getBatch(Int32Array.of(3, 10000))).toThrow('MNIST.getBatch: index 10000 is out of range for a dataset of 10000 samples');
+  });
   test('random augmentation keeps the fast path too', () => {
     const aug = new datasets.MNIST({ root: MNIST_DIR, train: false, transform: transforms.Compose([
       transforms.RandomAffine({ degrees: 10, translate: [0.1, 0.1] }), transforms.ToTensor(), transforms.Normalize([0.1307], [0.3081])]) });

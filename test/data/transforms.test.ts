@@ -82,3 +82,76 @@ describe('Compose and Lambda', () => {
     expect(() => Compose([ToTensor(), 3 as unknown as transforms.Transform])).toThrow('Compose: element 1 is not a transform (a function)');
   });
 });
+
+describe('one native pass for ToTensor and Normalize (and the two fused by Compose) == the ops in turn', () => {
+  // the reference: cast, divide by 255, subtract, divide: each rounded to float32, as torchvision
+  const byOps = (x: flint.Tensor, mean: number[], std: number[], hwc = false) => {
+    let y = x.to('float32');
+    if (x.dtype === 'uint8') y = y.div(255);
+    if (hwc) y = y.permute(x.ndim === 4 ? [0, 3, 1, 2] : [2, 0, 1]).contiguous();
+    const shape = [mean.length, 1, 1];
+    return y.sub(flint.tensor(mean, { shape })).div(flint.tensor(std, { shape }));
+  };
+  const bits = (t: flint.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).buffer));
+  test('uint8 [N, H, W] batches and [H, W] images, bit for bit', () => {
+    const vals = Array.from({ length: 4 * 7 * 5 }, (_, i) => (i * 97 + 13) % 256);
+    const xb = u8(vals, [4, 7, 5]);
+    for (const [m, s] of [[[0.1307], [0.3081]], [[0.5], [0.5]], [[0.2], [0.7]]]) {
+      const t = Compose([ToTensor(), Normalize(m, s)]);
+      expect(bits(t.batched!(xb))).toEqual(bits(byOps(xb, m, s).reshape([4, 1, 7, 5])));
+      expect(bits(t(xb.select(0, 2)))).toEqual(bits(byOps(xb.select(0, 2), m, s).reshape([1, 7, 5])));
+      // unfused: each on its own
+      expect(bits(Normalize(m, s)(ToTensor()(xb.select(0, 1))))).toEqual(bits(byOps(xb.select(0, 1), m, s).reshape([1, 7, 5])));
+    }
+  });
+  test('uint8 [H, W, C] with per-channel mean and std; float64 input', () => {
+    const x = u8(Array.from({ length: 3 * 4 * 3 }, (_, i) => (i * 41) % 256), [3, 4, 3]);
+    const m = [0.485, 0.456, 0.406];
+    const s = [0.229, 0.224, 0.225];
+    const t = Compose([ToTensor(), Normalize(m, s)]);
+    expect(t(x).shape).toEqual([3, 3, 4]);
+    expect(bits(t(x))).toEqual(bits(byOps(x, m, s, true)));
+    expect(bits(t.batched!(x.unsqueeze(0)))).toEqual(bits(byOps(x.unsqueeze(0), m, s, true)));
+    const xd = flint.tensor([[[0.25, 0.5]], [[1, 2]], [[3, 4]]], { dtype: 'float64' });
+    const n = Normalize(m, s)(xd);
+    expect(n.dtype).toBe('float64');
+    expect(n.toArray()).toEqual([[[(0.25 - m[0]) / s[0], (0.5 - m[0]) / s[0]]], [[(1 - m[1]) / s[1], (2 - m[1]) / s[1]]],
+      [[(3 - m[2]) / s[2], (4 - m[2]) / s[2]]]]);
+  });
+  test('Normalize of a tensor that requires grad stays differentiable', () => {
+    const x = flint.tensor([[[1, 2]], [[3, 4]]]).requiresGrad_();
+    const y = Normalize([1, 2], [2, 4])(x);
+    y.sum().backward();
+    expect(x.grad!.toArray()).toEqual([[[0.5, 0.5]], [[0.25, 0.25]]]);
+  });
+});
+
+describe('gathered: the batched form of data[indices], gathering in the same native pass', () => {
+  const vals = Array.from({ length: 6 * 5 * 4 }, (_, i) => (i * 53 + 7) % 256);
+  const data = u8(vals, [6, 5, 4]);
+  const rows = Int32Array.of(4, 0, -1, 4);
+  const picked = flint.indexSelect(data, 0, flint.tensor(Int32Array.of(4, 0, 5, 4), { dtype: 'int32' }));
+  test('ToTensor, Compose([ToTensor, Normalize]) and Compose with more stages', () => {
+    for (const t of [ToTensor(), Compose([ToTensor(), Normalize([0.3], [0.2])]),
+      Compose([ToTensor(), Normalize([0.3], [0.2]), Normalize([1], [2])])]) {
+      expect(typeof t.gathered).toBe('function');
+      const g = t.gathered!(data, rows);
+      expect(g.shape).toEqual([4, 1, 5, 4]);
+      expect(Array.from(g.dataSync())).toEqual(Array.from(t.batched!(picked).dataSync()));
+    }
+    // [N, H, W, C] samples: channels last, permuted after the pass
+    const hwc = u8(vals, [2, 5, 4, 3]);
+    const t = Compose([ToTensor(), Normalize([0.1, 0.2, 0.3], [0.5, 0.6, 0.7])]);
+    const g = t.gathered!(hwc, Int32Array.of(1, 0));
+    expect(g.shape).toEqual([2, 3, 5, 4]);
+    expect(Array.from(g.dataSync())).toEqual(Array.from(t.batched!(flint.stack([hwc.select(0, 1), hwc.select(0, 0)])).dataSync()));
+  });
+  test('no gathered form when the first stage cannot gather or a stage has no batched form', () => {
+    expect(Compose([transforms.RandomHorizontalFlip(), ToTensor()]).gathered).toBeUndefined();
+    expect(Compose([ToTensor(), Lambda((x: flint.Tensor) => x)]).gathered).toBeUndefined();
+    expect(Normalize([0.5], [0.5]).gathered).toBeUndefined();
+  });
+  test('rows out of range are an error naming them', () => {
+    expect(() => ToTensor().gathered!(data, Int32Array.of(6))).toThrow('scaleNormalize: row 6 is out of range for 6 samples');
+  });
+});
