@@ -103,7 +103,7 @@ function toTensorConvert(x: Tensor, lead: number, norm?: Transform & Fusable, ro
   idx?.dispose();
   if (rank === 2) return ops.reshape(y, lead ? [s[0], 1, s[1], s[2]] : [1, s[0], s[1]]);
   const c = ops.contiguous(lead ? ops.permute(y, [0, 3, 1, 2]) : ops.permute(y, [2, 0, 1]));
-  drop(y);
+  if (!c._h.sameStorage(y._h)) drop(y); // one channel: the permuted view is already contiguous
   return c;
 }
 
@@ -124,7 +124,7 @@ function toTensorOps(x: Tensor, lead: number, rank: number): Tensor {
     return ops.reshape(y, lead ? [s[0], 1, s[1], s[2]] : [1, s[0], s[1]]);
   }
   const c = ops.contiguous(lead ? ops.permute(y, [0, 3, 1, 2]) : ops.permute(y, [2, 0, 1]));
-  if (y !== x) drop(y);
+  if (y !== x && !c._h.sameStorage(y._h)) drop(y);
   return c;
 }
 

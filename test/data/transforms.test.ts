@@ -20,6 +20,14 @@ describe('ToTensor', () => {
     expect(y.shape).toEqual([3, 1, 2]);
     expect(y.toArray()).toEqual([[[0, 0.4000000059604645]], [[0.20000000298023224, 0.800000011920929]], [[1, 0]]]);
   });
+  test('one channel last: [H, W, 1] -> [1, H, W] (the permuted view is already contiguous)', () => {
+    const x = u8([0, 51, 102, 255], [2, 2, 1]);
+    const y = ToTensor()(x);
+    expect(y.shape).toEqual([1, 2, 2]);
+    expect(y.toArray()).toEqual([[[0, 0.20000000298023224], [0.4000000059604645, 1]]]);
+    expect(ToTensor().batched!(x.unsqueeze(0)).toArray()).toEqual([y.toArray()]);
+    expect(ToTensor()(x.to('int32')).toArray()).toEqual([[[0, 51], [102, 255]]]);
+  });
   test('float input is cast, not scaled', () => {
     const y = ToTensor()(flint.tensor([[0.5, 2]], { dtype: 'float64' }));
     expect(y.dtype).toBe('float32');
