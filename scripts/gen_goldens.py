@@ -550,8 +550,8 @@ def main():
         total += n
         print(f"{os.path.relpath(p, ROOT)}: {n / 1024:.1f} KiB")
     print(f"total: {total / 1024:.1f} KiB")
-    if total > 2 * 1024 * 1024:
-        sys.exit("fixtures exceed 2 MB: shrink the cases")
+    if total > 4 * 1024 * 1024:
+        sys.exit("fixtures exceed 4 MB: shrink the cases")
 
 
 if __name__ == "__main__":
