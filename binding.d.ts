@@ -87,10 +87,13 @@ export interface Binding {
   // convolution (native/binding/conv.cc): x [N, C, H, W], w [O, C/groups, kH, kW]; stride and
   // dilation [h, w], padding [top, bottom, left, right]. *Naive: the direct-loop oracles.
   conv2d(x: NativeTensor, w: NativeTensor, bias: NativeTensor | null, stride: number[], padding: number[],
-         dilation: number[], groups: number): NativeTensor;
+         dilation: number[], groups: number, saveCol?: false): NativeTensor;
+  /** saveCol: also the im2col buffer [C*kH*kW, N*Hout*Wout] for conv2dBackward (null when not kept) */
+  conv2d(x: NativeTensor, w: NativeTensor, bias: NativeTensor | null, stride: number[], padding: number[],
+         dilation: number[], groups: number, saveCol: true): [NativeTensor, NativeTensor | null];
   conv2dBackward(x: NativeTensor, w: NativeTensor, gradOutput: NativeTensor, stride: number[], padding: number[],
                  dilation: number[], groups: number, needInput: boolean, needWeight: boolean,
-                 needBias: boolean): [NativeTensor | null, NativeTensor | null, NativeTensor | null];
+                 needBias: boolean, col?: NativeTensor | null): [NativeTensor | null, NativeTensor | null, NativeTensor | null];
   conv2dNaive(x: NativeTensor, w: NativeTensor, bias: NativeTensor | null, stride: number[], padding: number[],
               dilation: number[], groups: number): NativeTensor;
   conv2dBackwardNaive(x: NativeTensor, w: NativeTensor, gradOutput: NativeTensor, stride: number[], padding: number[],

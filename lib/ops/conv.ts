@@ -2,6 +2,8 @@
 // backward one more, which returns the input, weight and bias gradients that are needed.
 // Arguments are checked here first so that errors name the layer (nn.Conv2d passes 'Conv2d')
 // and use the TypeScript argument names; the native checks stay as the safety net.
+import type { NativeTensor } from '../../binding';
+import { isGradEnabled } from '../autograd/grad_mode';
 import { native } from '../native';
 import { isFloat, record, Tensor } from '../tensor';
 import { live, shapeStr } from './util';
@@ -116,12 +118,20 @@ export function conv2dAs(op: string, input: Tensor, weight: Tensor, bias: Tensor
 
   const batched = input.ndim === 4;
   const x = batched ? input : unsqueeze(input, 0);
-  const h = native.conv2d(x._h, weight._h, bias ? bias._h : null, stride, pad, dilation, groups);
+  // When the weight will need its gradient, the forward's im2col buffer is kept for it (the
+  // backward would otherwise build the same buffer again).
+  let h: NativeTensor;
+  let col: NativeTensor | null = null;
+  if (isGradEnabled() && weight.requiresGrad) {
+    [h, col] = native.conv2d(x._h, weight._h, bias ? bias._h : null, stride, pad, dilation, groups, true);
+  } else {
+    h = native.conv2d(x._h, weight._h, bias ? bias._h : null, stride, pad, dilation, groups);
+  }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   const out = record('conv2d', h, inputs, (g) => {
     const [gx, gw, gb] = native.conv2dBackward(
       x._h, weight._h, g._h, stride, pad, dilation, groups,
-      x.requiresGrad, weight.requiresGrad, bias !== null && bias.requiresGrad,
+      x.requiresGrad, weight.requiresGrad, bias !== null && bias.requiresGrad, col,
     );
     const grads = [gx && new Tensor(gx), gw && new Tensor(gw)];
     if (bias) grads.push(gb && new Tensor(gb));

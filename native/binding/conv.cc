@@ -35,27 +35,36 @@ Napi::Value grads_array(Napi::Env env, bool has_dx, bool has_dw, bool has_db, Te
   return a;
 }
 
-// conv2d(x, w, bias | null, stride, padding, dilation, groups)
+// conv2d(x, w, bias | null, stride, padding, dilation, groups, saveCol = false)
+// -> y, or [y, col | null] with saveCol (the im2col buffer, for conv2dBackward)
 FLINT_FN(Conv2d) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
     const char* op = "conv2d";
     Tensor x = tensor_arg(info, 0, op, "input"), w = tensor_arg(info, 1, op, "weight"), hold;
     const Tensor* b = opt_tensor_arg(info, 2, op, "bias", hold);
-    return wrap(env, conv2d(inst(env).ctx, x, w, b, conv_params(info, 3, op)));
+    Conv2dParams p = conv_params(info, 3, op);
+    if (!bool_arg(info, 7)) return wrap(env, conv2d(inst(env).ctx, x, w, b, p));
+    Tensor col;
+    Tensor y = conv2d(inst(env).ctx, x, w, b, p, &col);
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, wrap(env, y));
+    a.Set(1u, col.storage ? Napi::Value(wrap(env, col)) : env.Null());
+    return a;
   });
 }
 
-// conv2dBackward(x, w, dy, stride, padding, dilation, groups, needInput, needWeight, needBias)
+// conv2dBackward(x, w, dy, stride, padding, dilation, groups, needInput, needWeight, needBias, col | null)
 // -> [dx | null, dw | null, db | null]
 FLINT_FN(Conv2dBackward) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
     const char* op = "conv2d_backward";
     Tensor x = tensor_arg(info, 0, op, "input"), w = tensor_arg(info, 1, op, "weight");
-    Tensor dy = tensor_arg(info, 2, op, "grad_output");
+    Tensor dy = tensor_arg(info, 2, op, "grad_output"), hold;
     Conv2dParams p = conv_params(info, 3, op);
     bool nx = bool_arg(info, 7), nw = bool_arg(info, 8), nb = bool_arg(info, 9);
+    const Tensor* col = opt_tensor_arg(info, 10, op, "col", hold);
     Tensor dx, dw, db;
-    conv2d_backward(inst(env).ctx, x, w, dy, p, nx, nw, nb, &dx, &dw, &db);
+    conv2d_backward(inst(env).ctx, x, w, dy, p, nx, nw, nb, &dx, &dw, &db, col);
     return grads_array(env, nx, nw, nb, dx, dw, db);
   });
 }

@@ -28,10 +28,15 @@ struct ConvDims {
 ConvDims conv2d_check(const char* op, const Tensor& x, const Tensor& w, const Tensor* bias, const Conv2dParams& p);
 
 // y [N, O, OH, OW] = conv(x, w) + bias: im2col per chunk of images, one GEMM per group.
-Tensor conv2d(Context& ctx, const Tensor& x, const Tensor& w, const Tensor* bias, const Conv2dParams& p);
+// col_out (optional): receives the im2col buffer colT [C*kh*kw, N*OH*OW] when the whole batch
+// was one chunk (and the convolution is not pointwise), for conv2d_backward; else left empty.
+Tensor conv2d(Context& ctx, const Tensor& x, const Tensor& w, const Tensor* bias, const Conv2dParams& p,
+              Tensor* col_out = nullptr);
 // The gradients asked for (need_*), from dy [N, O, OH, OW]; the others are left empty.
+// saved_col (optional): the forward's col_out, which spares the weight gradient its im2col.
 void conv2d_backward(Context& ctx, const Tensor& x, const Tensor& w, const Tensor& dy, const Conv2dParams& p,
-                     bool need_dx, bool need_dw, bool need_db, Tensor* dx, Tensor* dw, Tensor* db);
+                     bool need_dx, bool need_dw, bool need_db, Tensor* dx, Tensor* dw, Tensor* db,
+                     const Tensor* saved_col = nullptr);
 
 // The oracle: direct loops over every output element and tap, no threads, no buffers.
 Tensor conv2d_naive(Context& ctx, const Tensor& x, const Tensor& w, const Tensor* bias, const Conv2dParams& p);

@@ -1,7 +1,8 @@
 // The fast conv2d (im2col + packed GEMM) against its naive twin (direct loops, native/cpu/conv.cc),
 // forward and all three gradients, float32 and float64, over a sweep of shapes: odd sizes
 // (1, 7, 63, 65 channels), strides, asymmetric padding, dilation, groups (one per channel too),
-// the pointwise path, several image chunks, empty batches.
+// the pointwise path, several image chunks, empty batches; and the backward from the forward's
+// saved im2col buffer.
 //
 // Bound, per element: |fast - naive| <= tol * S, where S is the same sum taken over absolute
 // values (the naive kernel run on |x|, |w|, |dy|) and tol is 1e-5 (float32) or 1e-13 (float64):
@@ -71,7 +72,8 @@ function sweep(dtype: Dt) {
       const stride = c.stride ?? [1, 1], pad = c.pad ?? [0, 0, 0, 0], dil = c.dil ?? [1, 1], g = c.groups ?? 1;
       const x = rnd(c.x, dtype, c.scale), w = rnd(c.w, dtype, c.scale);
       const b = c.bias === false ? null : rnd([c.w[0]], dtype, c.scale);
-      const y = new flint.Tensor(native.conv2d(x._h, w._h, b ? b._h : null, stride, pad, dil, g));
+      const [yh, col] = native.conv2d(x._h, w._h, b ? b._h : null, stride, pad, dil, g, true);
+      const y = new flint.Tensor(yh);
       const yn = new flint.Tensor(native.conv2dNaive(x._h, w._h, b ? b._h : null, stride, pad, dil, g));
       const ax = flint.abs(x), aw = flint.abs(w), ab = b ? flint.abs(b) : null;
       const ys = new flint.Tensor(native.conv2dNaive(ax._h, aw._h, ab ? ab._h : null, stride, pad, dil, g));
@@ -85,6 +87,13 @@ function sweep(dtype: Dt) {
       expectWithin(W(dx), W(dxn), W(dxs), TOL[dtype], 'grad of input');
       expectWithin(W(dw), W(dwn), W(dws), TOL[dtype], 'grad of weight');
       expectWithin(W(db), W(dbn), W(dbs), TOL[dtype], 'grad of bias');
+      // the forward's im2col buffer (kept when the batch is one chunk) gives the same weight gradient
+      if (col) {
+        expect(col.shape).toEqual([c.w[1] * c.w[2] * c.w[3] * g, yn.shape[0] * yn.shape[2] * yn.shape[3]]);
+        const [dx2, dw2] = native.conv2dBackward(x._h, w._h, dy._h, stride, pad, dil, g, true, true, false, col);
+        expect(Array.from(W(dw2).dataSync())).toEqual(Array.from(W(dw).dataSync()));
+        expect(Array.from(W(dx2).dataSync())).toEqual(Array.from(W(dx).dataSync()));
+      }
     });
   }
 }

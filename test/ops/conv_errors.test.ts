@@ -87,7 +87,7 @@ describe('F.conv2d', () => {
   test('a disposed weight', () => {
     const x = rand([1, 1, 4, 4]), w = rand([1, 1, 3, 3]);
     w.dispose();
-    expectCleanError(() => F.conv2d(x, w), /^conv2d: tensor was disposed and can no longer be used$/, [x]);
+    expectCleanError(() => F.conv2d(x, w), /^conv2d: (tensor|weight) was disposed and can no longer be used$/, [x]);
   });
 });
 
@@ -149,6 +149,8 @@ describe('the native binding takes garbage without crashing', () => {
       /^conv2d_backward: expected grad_output of shape \[1, 3, 3, 3\] but got \[1, 3, 2, 2\]$/, held);
     expectCleanError(() => native.conv2dBackward(x._h, w._h, rand([1, 3, 3, 3], 'float64')._h, P, Z, P, 1, true, true, true),
       /^conv2d_backward: expected grad_output of dtype float32 but got float64$/, held);
+    expectCleanError(() => native.conv2dBackward(x._h, w._h, dy._h, P, Z, P, 1, true, true, true, rand([18, 8])._h),
+      /^conv2d_backward: expected a saved im2col buffer of shape \[18, 9\] \(float32\) but got \[18, 8\] \(float32\)$/, held);
   });
   test('pooling', () => {
     const y = rand([1, 2, 6, 6]);
