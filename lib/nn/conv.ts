@@ -1,7 +1,7 @@
 // nn.Conv2d: PyTorch's layer, parameters and default initialisation; the math is ops.conv2d.
 import { Tensor } from '../tensor';
 import * as ops from '../ops';
-import { Conv2dPadding, IntPair, checkGroups, conv2dAs, intPair } from '../ops/conv';
+import { Conv2dPadding, IntPair, checkGroups, conv2dAs, intPair, optionsFrom } from '../ops/conv';
 import * as init from './init';
 import { Module, Parameter } from './module';
 
@@ -28,9 +28,10 @@ const pairStr = (p: [number, number]) => `[${p[0]}, ${p[1]}]`;
  * Applies a 2-D convolution over an input of several channels:
  *   out[n, o] = bias[o] + sum over c in o's group of weight[o, c] (cross-correlated with) input[n, c].
  *
- * Args: inChannels, outChannels, kernelSize (an int or [kH, kW]), and options stride (default 1),
- * padding (int, [h, w], 'same' or 'valid'; default 0), dilation (default 1), groups (default 1),
- * bias (default true), paddingMode ('zeros' only), dtype (default 'float32').
+ * Args: inChannels, outChannels, kernelSize (an int or [kH, kW]), then, positionally as in PyTorch
+ * or as one options object: stride (default 1), padding (int, [h, w], 'same' or 'valid'; default
+ * 0), dilation (default 1), groups (default 1), bias (default true), paddingMode ('zeros' only);
+ * dtype (default 'float32') in the options object.
  *
  * Shape: input [N, inChannels, H, W] or [inChannels, H, W] -> output [N, outChannels, Hout, Wout] with
  *   Hout = floor((H + 2 padding[0] - dilation[0] (kernelSize[0] - 1) - 1) / stride[0] + 1), same for W.
@@ -40,7 +41,7 @@ const pairStr = (p: [number, number]) => `[${p[0]}, ${p[1]}]`;
  * fanIn = inChannels / groups * kH * kW; bias [outChannels] U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
  *
  * Example:
- *   const conv = new nn.Conv2d(1, 32, 3);               // 28x28 -> 26x26
+ *   const conv = new nn.Conv2d(1, 32, 3, 1);            // 28x28 -> 26x26 (PyTorch's positional stride)
  *   const y = conv.forward(x);                          // x [64, 1, 28, 28] -> y [64, 32, 26, 26]
  *   const same = new nn.Conv2d(32, 64, 3, { padding: 'same' });
  */
@@ -54,18 +55,21 @@ export class Conv2d extends Module {
   readonly groups: number;
   readonly paddingMode = 'zeros';
 
+  constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts?: Conv2dOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntPair, stride?: IntPair, padding?: Conv2dPadding,
+              dilation?: IntPair, groups?: number, bias?: boolean, paddingMode?: 'zeros');
   constructor(
     public readonly inChannels: number,
     public readonly outChannels: number,
     kernelSize: IntPair,
-    opts: Conv2dOptions = {},
+    ...rest: unknown[]
   ) {
     super();
     const op = 'Conv2d';
     for (const [n, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`${op}: ${n} must be a non-negative integer but got ${v}`);
     }
-    if (typeof opts !== 'object' || opts === null) throw new TypeError(`${op}: expected options to be an object`);
+    const opts = optionsFrom<Conv2dOptions>(op, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode'], rest);
     this.kernelSize = intPair(op, 'kernelSize', kernelSize, 1);
     this.stride = intPair(op, 'stride', opts.stride ?? 1, 1);
     this.dilation = intPair(op, 'dilation', opts.dilation ?? 1, 1);

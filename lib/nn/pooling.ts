@@ -1,7 +1,7 @@
 // Pooling layers: nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d (no parameters; the math is
 // in lib/ops/pool.ts).
 import { Tensor } from '../tensor';
-import { IntPair, intPair } from '../ops/conv';
+import { IntPair, intPair, optionsFrom } from '../ops/conv';
 import {
   AdaptiveSize, AvgPool2dOptions, MaxPool2dOptions, adaptiveAvgPool2dAs, avgPool2dAs, maxPool2dAs,
 } from '../ops/pool';
@@ -12,9 +12,10 @@ const pairStr = (p: readonly number[]) => `[${p.join(', ')}]`;
 /**
  * 2-D max pooling: each output element is the largest input element of its window.
  *
- * Args: kernelSize (int or [kH, kW]) and options stride (default kernelSize), padding (default 0,
- * implicit -infinity, at most half the kernel), dilation (default 1), ceilMode (default false).
- * (PyTorch's returnIndices is on F.maxPool2d: a module's forward returns one tensor.)
+ * Args: kernelSize (int or [kH, kW]), then positionally in PyTorch's order or as one options object:
+ * stride (default kernelSize), padding (default 0, implicit -infinity, at most half the kernel),
+ * dilation (default 1), returnIndices (only false: a module's forward returns one tensor; use
+ * F.maxPool2d for the indices), ceilMode (default false).
  *
  * Shape: [N, C, H, W] or [C, H, W] -> [N, C, Hout, Wout] with
  *   Hout = floor((H + 2 padding[0] - dilation[0] (kernelSize[0] - 1) - 1) / stride[0] + 1)
@@ -29,10 +30,15 @@ export class MaxPool2d extends Module {
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly ceilMode: boolean;
-  constructor(kernelSize: IntPair, opts: Omit<MaxPool2dOptions, 'returnIndices'> = {}) {
+  constructor(kernelSize: IntPair, opts?: Omit<MaxPool2dOptions, 'returnIndices'>);
+  constructor(kernelSize: IntPair, stride?: IntPair | null, padding?: IntPair, dilation?: IntPair, returnIndices?: false,
+              ceilMode?: boolean);
+  constructor(kernelSize: IntPair, ...rest: unknown[]) {
     super();
     const op = 'MaxPool2d';
-    if ((opts as MaxPool2dOptions).returnIndices) {
+    // nn.MaxPool2d's order puts returnIndices before ceilMode (F.max_pool2d's the other way round)
+    const opts = optionsFrom<MaxPool2dOptions>(op, ['stride', 'padding', 'dilation', 'returnIndices', 'ceilMode'], rest);
+    if (opts.returnIndices) {
       throw new RangeError(`${op}: returnIndices is not supported on the module; use F.maxPool2d(x, k, { returnIndices: true })`);
     }
     this.kernelSize = intPair(op, 'kernelSize', kernelSize, 1);
@@ -55,13 +61,14 @@ export class MaxPool2d extends Module {
 /**
  * 2-D average pooling: each output element is the mean of its window.
  *
- * Args: kernelSize (int or [kH, kW]) and options stride (default kernelSize), padding (default 0,
- * zeros, at most half the kernel), ceilMode (default false), countIncludePad (default true: the
- * padding counts in the divisor), divisorOverride (divide every window sum by this instead).
+ * Args: kernelSize (int or [kH, kW]), then positionally in PyTorch's order or as one options object:
+ * stride (default kernelSize), padding (default 0, zeros, at most half the kernel), ceilMode
+ * (default false), countIncludePad (default true: the padding counts in the divisor),
+ * divisorOverride (divide every window sum by this instead).
  *
  * Shape: [N, C, H, W] or [C, H, W] -> [N, C, Hout, Wout], Hout = floor((H + 2 padding[0] - kernelSize[0]) / stride[0] + 1).
  *
- * Example: `new nn.AvgPool2d(3, { stride: 2, padding: 1 }).forward(x)`.
+ * Example: `new nn.AvgPool2d(3, 2, 1).forward(x)` or `new nn.AvgPool2d(3, { stride: 2, padding: 1 })`.
  */
 export class AvgPool2d extends Module {
   readonly kernelSize: [number, number];
@@ -70,9 +77,13 @@ export class AvgPool2d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
-  constructor(kernelSize: IntPair, opts: AvgPool2dOptions = {}) {
+  constructor(kernelSize: IntPair, opts?: AvgPool2dOptions);
+  constructor(kernelSize: IntPair, stride?: IntPair | null, padding?: IntPair, ceilMode?: boolean, countIncludePad?: boolean,
+              divisorOverride?: number | null);
+  constructor(kernelSize: IntPair, ...rest: unknown[]) {
     super();
     const op = 'AvgPool2d';
+    const opts = optionsFrom<AvgPool2dOptions>(op, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], rest);
     this.kernelSize = intPair(op, 'kernelSize', kernelSize, 1);
     this.stride = opts.stride === undefined || opts.stride === null ? this.kernelSize : intPair(op, 'stride', opts.stride, 1);
     this.padding = intPair(op, 'padding', opts.padding ?? 0, 0);

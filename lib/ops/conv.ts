@@ -63,9 +63,42 @@ export function convPadding(op: string, padding: unknown, kernel: [number, numbe
   return [ph, ph, pw, pw];
 }
 
-/** 2-D convolution. See nn.Conv2d for the arguments and shapes. */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
-  return conv2dAs('conv2d', input, weight, bias ?? null, opts);
+/**
+ * @internal PyTorch's optional arguments, positional in its order (`F.conv2d(x, w, b, 2, 1)`),
+ * or one options object in their place (`F.conv2d(x, w, b, { stride: 2, padding: 1 })`), as the
+ * house convention has it (docs/design-notes.md). undefined skips a positional argument.
+ */
+export function optionsFrom<O extends object>(op: string, names: readonly (keyof O & string)[], args: readonly unknown[]): O {
+  const first = args[0];
+  if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
+    if (args.slice(1).some((a) => a !== undefined)) {
+      throw new TypeError(`${op}: pass either an options object or positional arguments (${names.join(', ')}), not both`);
+    }
+    return first as O;
+  }
+  if (args.length > names.length) {
+    throw new TypeError(`${op}: expected at most ${names.length} optional arguments (${names.join(', ')}) but got ${args.length}`);
+  }
+  const o: Record<string, unknown> = {};
+  names.forEach((n, i) => {
+    if (args[i] !== undefined) o[n] = args[i];
+  });
+  return o as O;
+}
+
+const CONV_ARGS = ['stride', 'padding', 'dilation', 'groups'] as const;
+
+/**
+ * 2-D convolution, as torch.nn.functional.conv2d: input [N, C, H, W] or [C, H, W], weight
+ * [outChannels, C / groups, kH, kW], optional bias [outChannels]; then stride, padding, dilation,
+ * groups positionally or as an options object. See nn.Conv2d for the shapes.
+ * Example: `F.conv2d(x, w, b, 1, 'same')`, `F.conv2d(x, w, null, { stride: 2, groups: 4 })`.
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, stride?: IntPair,
+                       padding?: Conv2dPadding, dilation?: IntPair, groups?: number): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...rest: unknown[]): Tensor {
+  return conv2dAs('conv2d', input, weight, bias ?? null, optionsFrom<ConvOptions>('conv2d', CONV_ARGS, rest));
 }
 
 /** @internal conv2d whose errors name `op` (the layer that called it). */

@@ -4,7 +4,7 @@
 // here first so that errors name the layer (nn.MaxPool2d passes 'MaxPool2d').
 import { native } from '../native';
 import { isFloat, record, Tensor } from '../tensor';
-import { IntPair, intPair } from './conv';
+import { IntPair, intPair, optionsFrom } from './conv';
 import { live, shapeStr } from './util';
 
 export interface MaxPool2dOptions {
@@ -32,6 +32,10 @@ export interface AvgPool2dOptions {
   /** divide every window sum by this instead */
   divisorOverride?: number | null;
 }
+
+// PyTorch's optional arguments in order (F.max_pool2d, F.avg_pool2d), for optionsFrom.
+const MAX_ARGS = ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'] as const;
+const AVG_ARGS = ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
 
 /** PyTorch's pooling_output_shape (floor or ceil, the last window starting inside the input). */
 export function poolOutputSize(input: number, kernel: number, pad: number, stride: number, dilation: number, ceilMode: boolean): number {
@@ -86,13 +90,20 @@ function windowOf(op: string, input: Tensor, kernelSize: unknown, o: MaxPool2dOp
 }
 
 /**
- * 2-D max pooling over [N, C, H, W] or [C, H, W]. With `returnIndices` returns [output, indices]
- * (int64, flat within each input plane), as torch.nn.functional.max_pool2d.
- * Example: `F.maxPool2d(x, 2)` halves H and W.
+ * 2-D max pooling over [N, C, H, W] or [C, H, W], as torch.nn.functional.max_pool2d: kernelSize,
+ * then stride (default kernelSize), padding, dilation, ceilMode, returnIndices positionally or as
+ * an options object. With returnIndices returns [output, indices] (int64, flat within each input
+ * plane: h * W + w).
+ * Example: `F.maxPool2d(x, 2)` halves H and W; `F.maxPool2d(x, 3, 2, 1)`; `F.maxPool2d(x, 2, { returnIndices: true })`.
  */
 export function maxPool2d(input: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: IntPair, opts?: MaxPool2dOptions): Tensor;
-export function maxPool2d(input: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+export function maxPool2d(input: Tensor, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair | undefined,
+                          dilation: IntPair | undefined, ceilMode: boolean | undefined, returnIndices: true): [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: IntPair, stride?: IntPair | null, padding?: IntPair, dilation?: IntPair,
+                          ceilMode?: boolean, returnIndices?: false): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: IntPair, ...rest: unknown[]): Tensor | [Tensor, Tensor] {
+  const opts = optionsFrom<MaxPool2dOptions>('max_pool2d', MAX_ARGS, rest);
   const [out, indices] = maxPool2dAs('max_pool2d', input, kernelSize, opts);
   return opts.returnIndices ? [out, indices] : out;
 }
@@ -108,11 +119,16 @@ export function maxPool2dAs(op: string, input: Tensor, kernelSize: unknown, opts
 }
 
 /**
- * 2-D average pooling over [N, C, H, W] or [C, H, W], as torch.nn.functional.avg_pool2d.
- * Example: `F.avgPool2d(x, 3, { stride: 2, padding: 1 })`.
+ * 2-D average pooling over [N, C, H, W] or [C, H, W], as torch.nn.functional.avg_pool2d: kernelSize,
+ * then stride (default kernelSize), padding, ceilMode, countIncludePad (default true),
+ * divisorOverride positionally or as an options object.
+ * Example: `F.avgPool2d(x, 3, 2, 1)` or `F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })`.
  */
-export function avgPool2d(input: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions = {}): Tensor {
-  return avgPool2dAs('avg_pool2d', input, kernelSize, opts);
+export function avgPool2d(input: Tensor, kernelSize: IntPair, opts?: AvgPool2dOptions): Tensor;
+export function avgPool2d(input: Tensor, kernelSize: IntPair, stride?: IntPair | null, padding?: IntPair, ceilMode?: boolean,
+                          countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+export function avgPool2d(input: Tensor, kernelSize: IntPair, ...rest: unknown[]): Tensor {
+  return avgPool2dAs('avg_pool2d', input, kernelSize, optionsFrom<AvgPool2dOptions>('avg_pool2d', AVG_ARGS, rest));
 }
 
 /** @internal average pooling whose errors name `op`. */

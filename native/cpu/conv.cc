@@ -85,22 +85,18 @@ inline void valid_cols(const ConvDims& d, int64_t iw0, int64_t* lo, int64_t* hi)
   *hi = std::max(h, l);
 }
 
-// dst[0:n] = src[0:n] for the short runs of im2col (an output row: 11 floats in the seed CNN).
-// GCC turns a copy loop into a call to memcpy, whose call and size dispatch cost more than
-// the copy at these lengths (memcpy was 8% of a conv2d step); the attribute keeps the loop.
+// im2col copies short runs (an output row: 11 floats in the seed CNN's conv2). GCC turns a copy
+// loop into a call to memcpy, whose call and size dispatch cost more than the copy at these
+// lengths (memcpy was 8% of a conv2d step): this attribute keeps the loops in im2col as loops.
 #if defined(__GNUC__) && !defined(__clang__)
 #define FLINT_NO_MEMCPY_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
 #else
 #define FLINT_NO_MEMCPY_IDIOM
 #endif
-template <class T>
-FLINT_NO_MEMCPY_IDIOM inline void copy_run(T* __restrict dst, const T* __restrict src, int64_t n) {
-  for (int64_t i = 0; i < n; i++) dst[i] = src[i];
-}
 
 // colT [C*kh*kw, nb*OH*OW] from images [n0, n0 + nb) of x [N, C, H, W].
 template <class T>
-void im2col(ThreadPool* pool, T* col, const T* x, const ConvDims& d, int64_t n0, int64_t nb) {
+FLINT_NO_MEMCPY_IDIOM void im2col(ThreadPool* pool, T* col, const T* x, const ConvDims& d, int64_t n0, int64_t nb) {
   const int64_t OHW = d.OH * d.OW, P = nb * OHW, HW = d.H * d.W;
   pool->parallel_for(nb * d.C, grain_for(d.kh * d.kw * OHW), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; t++) {
@@ -120,13 +116,13 @@ void im2col(ThreadPool* pool, T* col, const T* x, const ConvDims& d, int64_t n0,
               continue;
             }
             const T* xr = xp + ih * d.W;
-            std::fill(r, r + lo, T(0));
+            for (int64_t ow = 0; ow < lo; ow++) r[ow] = T(0);
             if (d.sw == 1) {
-              copy_run(r + lo, xr + lo + iw0, hi - lo);
+              for (int64_t ow = lo; ow < hi; ow++) r[ow] = xr[ow + iw0];
             } else {
               for (int64_t ow = lo; ow < hi; ow++) r[ow] = xr[ow * d.sw + iw0];
             }
-            std::fill(r + hi, r + d.OW, T(0));
+            for (int64_t ow = hi; ow < d.OW; ow++) r[ow] = T(0);
           }
         }
       }

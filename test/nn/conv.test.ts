@@ -69,6 +69,17 @@ describe('nn.Conv2d parameters', () => {
     expect(new nn.AdaptiveAvgPool2d([null, 7]).toString()).toBe('AdaptiveAvgPool2d(outputSize=[null, 7])');
   });
 
+  test("PyTorch's positional arguments: nn.Conv2d(in, out, k, stride, padding, dilation, groups, bias) and F.conv2d(x, w, b, stride, ...)", () => {
+    const c = new nn.Conv2d(4, 6, 3, 2, 1, 1, 2, false);
+    expect(c.toString()).toBe('Conv2d(4, 6, kernelSize=[3, 3], stride=[2, 2], padding=[1, 1], groups=2, bias=false)');
+    const x = flint.randn([2, 4, 7, 7]);
+    const a = c.forward(x), b = F.conv2d(x, c.weight, null, 2, 1, 1, 2), o = F.conv2d(x, c.weight, null, { stride: 2, padding: 1, groups: 2 });
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(Array.from(o.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(new nn.Conv2d(1, 32, 3, 1).stride).toEqual([1, 1]);
+    expect(() => new nn.Conv2d(1, 2, 3, { stride: 2 } as never, 1 as never)).toThrow(/^Conv2d: pass either an options object or positional arguments \(stride, padding, dilation, groups, bias, paddingMode\), not both$/);
+  });
+
   test('the layer computes F.conv2d with its own parameters; unbatched input', () => {
     const c = new nn.Conv2d(2, 3, 3, { padding: 'same', dilation: 2 });
     const x = flint.randn([2, 2, 7, 6]);

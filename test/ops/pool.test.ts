@@ -82,3 +82,30 @@ describe('output shapes (PyTorch formula)', () => {
     expect(F.adaptiveAvgPool2d(x, 1).toArray()).toEqual([[[[0]], [[0]], [[0]]], [[[0]], [[0]], [[0]]]]);
   });
 });
+
+describe("PyTorch's positional arguments, or one options object", () => {
+  const x = flint.randn([2, 3, 9, 8]);
+  const same = (a: T, b: T) => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+  test('F.maxPool2d(x, k, stride, padding, dilation, ceilMode, returnIndices)', () => {
+    same(F.maxPool2d(x, 3, 2, 1), F.maxPool2d(x, 3, { stride: 2, padding: 1 }));
+    same(F.maxPool2d(x, 2, undefined, 0, 2, true), F.maxPool2d(x, 2, { dilation: 2, ceilMode: true }));
+    const [y, i] = F.maxPool2d(x, 2, null, 0, 1, false, true);
+    same(y, F.maxPool2d(x, 2));
+    expect(i.dtype).toBe('int64');
+  });
+  test('F.avgPool2d(x, k, stride, padding, ceilMode, countIncludePad, divisorOverride)', () => {
+    same(F.avgPool2d(x, 3, 2, 1, true, false), F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }));
+    same(F.avgPool2d(x, 2, 1, 0, false, true, 3), F.avgPool2d(x, 2, { stride: 1, divisorOverride: 3 }));
+  });
+  test('nn.MaxPool2d(k, stride, padding, dilation, returnIndices, ceilMode) and nn.AvgPool2d(k, stride, padding, ceilMode, ...)', () => {
+    same(new nn.MaxPool2d(3, 2, 1, 1, false, true).forward(x), F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }));
+    same(new nn.AvgPool2d(3, 2, 1, false, false).forward(x), F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }));
+  });
+  test('both at once, or too many, is an error naming the arguments', () => {
+    expect(() => F.maxPool2d(x, 2, { stride: 1 } as never, 1 as never)).toThrow(
+      /^max_pool2d: pass either an options object or positional arguments \(stride, padding, dilation, ceilMode, returnIndices\), not both$/);
+    expect(() => (F.avgPool2d as (...a: unknown[]) => T)(x, 2, 1, 0, false, true, null, 7)).toThrow(
+      /^avg_pool2d: expected at most 5 optional arguments \(stride, padding, ceilMode, countIncludePad, divisorOverride\) but got 6$/);
+  });
+});
+
