@@ -215,14 +215,18 @@ void conv2d_backward_t(Context& ctx, T* dx, T* dw, T* db, const T* x, const T* w
   const int64_t G = d.G, Og = d.O / G, Kg = d.C / G * d.kh * d.kw, K = d.C * d.kh * d.kw;
   const int64_t OHW = d.OH * d.OW;
   if (db) {
+    // Sums in double over 8 lanes (a single running sum would keep the loop scalar).
     pool->parallel_for(d.O, grain_for(d.N * OHW), [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; o++) {
-        double s = 0;
+        double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         for (int64_t n = 0; n < d.N; n++) {
           const T* g = dy + (n * d.O + o) * OHW;
-          for (int64_t i = 0; i < OHW; i++) s += g[i];
+          int64_t i = 0;
+          for (; i + 8 <= OHW; i += 8)
+            for (int l = 0; l < 8; l++) lane[l] += (double)g[i + l];
+          for (; i < OHW; i++) lane[0] += (double)g[i];
         }
-        db[o] = (T)s;
+        db[o] = (T)(((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])));
       }
     });
   }
