@@ -15,6 +15,7 @@ export * as optim from './optim';
 export { DataLoader, Dataset, TensorDataset, Subset, CSVDataset, randomSplit, datasets, transforms } from './data';
 export * as io from './io';
 export * as metrics from './metrics';
+export * as utils from './utils';
 export { save, load } from './io';
 export { functional as F } from './nn';
 
