@@ -11,6 +11,8 @@ import { save } from '../lib/io';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
 import type { Tensor } from '../lib/tensor';
 import { SimpleCNN } from '../examples/cnn';
+import { GAN, LATENT } from '../examples/gan';
+import { autoencoder, reconstructionMse, saveReconstructions } from '../examples/autoencoder';
 
 const { nn, optim } = flint;
 
@@ -49,6 +51,10 @@ Options:
                       LSTM / GRU / RNN(28, 128), last step -> Linear(128, 10)
                       cnn: the seed's SimpleCNN (conv 1->32 and 32->64 3x3 with ReLU and
                       2x2 max-pooling, then 1600-128-10; examples/cnn.ts)
+                      autoencoder: the seed's 784-128-64-32-64-128-784 autoencoder (MSELoss,
+                      Adam); reports the test reconstruction MSE instead of accuracy
+                      gan: the seed's GAN (G 100-128-256-784, D 784-128-64-1, BCELoss, Adam
+                      lr 2e-4 both); prints D and G losses; --out saves G's weights
   --dataset NAME      mnist or fashion-mnist                          [default: mnist]
   --epochs N          passes over the training set                     [default: 1]
   --data DIR          folder holding the four IDX .gz files (train-images-idx3-ubyte.gz, ...).
@@ -58,9 +64,12 @@ Options:
                       (default ./data/<dataset>)
   --batch-size N      samples per batch                                [default: 64]
   --lr X              learning rate              [default: 0.01 (SGD) for mlp, 0.001 (Adam) else]
+                                                 [gan: 0.0002]
   --seed N            seed for initialisation and shuffling            [default: random]
   --threads N         native threads (FLINT_NUM_THREADS also works)    [default: physical cores]
   --out FILE          save the trained weights (state dict) as safetensors
+  --samples FILE      gan: a PNG grid of 64 generated digits (8 x 8); autoencoder: 16 test
+                      images over their reconstructions
   --json              print a last line of JSON: model, dataset, epochs, testAccuracy,
                       samplesPerSec, epochSeconds, peakRssMB, threads
   --quiet             no progress or loss lines
@@ -114,6 +123,8 @@ const MODELS: Record<string, () => flint.nn.Module> = {
   rnn: () => new RNNClassifier('rnn'),
   cnn: () => new SimpleCNN(),
 };
+/** The generative seeds (trainGenerative): not classifiers, so not in MODELS. */
+const GENERATIVE = ['autoencoder', 'gan'];
 /** Each model's seed optimizer and its default learning rate. */
 const OPTIMIZERS: Record<string, { name: 'SGD' | 'Adam'; lr: number }> = {
   mlp: { name: 'SGD', lr: 0.01 },
@@ -121,6 +132,8 @@ const OPTIMIZERS: Record<string, { name: 'SGD' | 'Adam'; lr: number }> = {
   gru: { name: 'Adam', lr: 1e-3 },
   rnn: { name: 'Adam', lr: 1e-3 },
   cnn: { name: 'Adam', lr: 1e-3 },
+  autoencoder: { name: 'Adam', lr: 1e-3 },
+  gan: { name: 'Adam', lr: 2e-4 },
 };
 const DATASETS: Record<string, typeof datasets.MNIST> = { mnist: datasets.MNIST, 'fashion-mnist': datasets.FashionMNIST };
 
@@ -158,6 +171,7 @@ interface TrainArgs {
   seed?: number;
   threads?: number;
   out?: string;
+  samples?: string;
   json: boolean;
   quiet: boolean;
   limit?: number;
@@ -179,6 +193,7 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
       seed: { type: 'string' },
       threads: { type: 'string' },
       out: { type: 'string' },
+      samples: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       limit: { type: 'string' }, // hidden: use only the first N training and N test samples
@@ -188,7 +203,9 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
   if (values.help) return 'help';
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const model = values.model ?? 'mlp';
-  if (!(model in MODELS)) throw new UsageError(`unknown model '${model}' (available: ${Object.keys(MODELS).join(', ')})`);
+  if (!(model in MODELS) && !GENERATIVE.includes(model)) {
+    throw new UsageError(`unknown model '${model}' (available: ${[...Object.keys(MODELS), ...GENERATIVE].join(', ')})`);
+  }
   const dataset = values.dataset ?? 'mnist';
   if (!(dataset in DATASETS)) throw new UsageError(`unknown dataset '${dataset}' (available: ${Object.keys(DATASETS).join(', ')})`);
   let lr = OPTIMIZERS[model]?.lr ?? 0.01;
@@ -196,8 +213,11 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
     lr = Number(values.lr);
     if (values.lr.trim() === '' || !Number.isFinite(lr) || lr <= 0) throw new UsageError(`--lr expects a positive number but got '${values.lr}'`);
   }
-  for (const k of ['data', 'out'] as const) {
+  for (const k of ['data', 'out', 'samples'] as const) {
     if (values[k] === '') throw new UsageError(`--${k} expects a path`);
+  }
+  if (values.samples !== undefined && !GENERATIVE.includes(model)) {
+    throw new UsageError(`--samples is for --model gan or autoencoder, not ${model}`);
   }
   return {
     model,
@@ -210,6 +230,7 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
     seed: intOpt('seed', values.seed, undefined, 0),
     threads: intOpt('threads', values.threads, undefined, 1),
     out: values.out,
+    samples: values.samples,
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     limit: intOpt('limit', values.limit, undefined, 1),
@@ -217,19 +238,19 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
 }
 
 /** Throws a clear error when file's folder is missing or not writable. */
-function checkWritable(file: string): void {
+function checkWritable(file: string, flag = '--out'): void {
   const dir = path.dirname(file);
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
   } catch {
-    throw new Error(`--out: the folder ${dir} does not exist (create it first)`);
+    throw new Error(`${flag}: the folder ${dir} does not exist (create it first)`);
   }
-  if (!st.isDirectory()) throw new Error(`--out: ${dir} is not a folder`);
+  if (!st.isDirectory()) throw new Error(`${flag}: ${dir} is not a folder`);
   try {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
-    throw new Error(`--out: the folder ${dir} is not writable`);
+    throw new Error(`${flag}: the folder ${dir} is not writable`);
   }
 }
 
@@ -243,6 +264,7 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
 
   // Fail before training, not after it, when the weights could not be written.
   if (a.out) checkWritable(path.resolve(a.out));
+  if (a.samples) checkWritable(path.resolve(a.samples), '--samples');
 
   const Ds = DATASETS[a.dataset];
   const tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
@@ -254,6 +276,11 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
   const testSet = a.limit ? new Subset(fullTest, first(fullTest.length, a.limit)) : fullTest;
   const trainLoader = new DataLoader(trainSet, { batchSize: a.batchSize, shuffle: true });
   const testLoader = new DataLoader(testSet, { batchSize: 1000 });
+  if (GENERATIVE.includes(a.model)) {
+    say(`training ${a.model} on ${Ds.title} (${trainSet.length} images from ${fullTrain.root}) for ${a.epochs} ` +
+      `epoch${a.epochs > 1 ? 's' : ''}, batch ${a.batchSize}, Adam lr ${a.lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
+    return trainGenerative(a, io, say, seed, trainLoader, testLoader);
+  }
 
   const model = MODELS[a.model]();
   const criterion = new nn.CrossEntropyLoss();
@@ -345,6 +372,104 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
       lr: a.lr,
     }) + '\n');
   }
+}
+
+/**
+ * The generative seed recipes, printed as train prints the classifiers: the autoencoder (MSE of
+ * the reconstruction of the flattened image; reports the test reconstruction MSE instead of an
+ * accuracy) and the GAN (per batch a D step, then a G step on the same fakes; prints both
+ * losses, fails when one is not finite). --out saves the autoencoder or G; --samples writes a PNG.
+ */
+async function trainGenerative(a: TrainArgs, io: Io, say: (s: string) => void, seed: number,
+  trainLoader: DataLoader<any>, testLoader: DataLoader<any>): Promise<void> {
+  const gan = a.model === 'gan' ? new GAN(a.lr) : undefined;
+  const ae = gan ? undefined : autoencoder();
+  const optimizer = ae && new optim.Adam(ae.parameters(), { lr: a.lr });
+  const mse = new nn.MSELoss();
+  const noise = gan && flint.randn([64, LATENT]); // the grid's latent points
+  const step = (x: Tensor): number[] => {
+    if (gan) return gan.step(x);
+    const flat = x.reshape([x.shape[0], -1]); // [N, 784]
+    optimizer!.zeroGrad();
+    const loss = mse.forward(ae!.forward(flat), flat);
+    loss.backward();
+    optimizer!.step();
+    return [loss.item()];
+  };
+  const names = gan ? ['loss_D', 'loss_G'] : ['loss'];
+  const showBar = io.tty && !a.quiet;
+  const epochSeconds: number[] = [];
+  const nb = trainLoader.length;
+  let means: number[] = [];
+  let nonFinite = 0;
+  for (let epoch = 1; epoch <= a.epochs; epoch++) {
+    const t0 = performance.now();
+    const running = names.map(() => 0);
+    const sums = names.map(() => 0);
+    let [lastAvg, seen, lastDraw, i] = [NaN, 0, 0, 0];
+    for (const [x] of trainLoader) {
+      const losses = step(x);
+      if (!losses.every(Number.isFinite)) nonFinite++;
+      losses.forEach((l, k) => ((running[k] += l), (sums[k] += l)));
+      seen += x.shape[0];
+      if (++i % 100 === 0) {
+        lastAvg = running[0] / 100;
+        if (showBar) io.out('\r\x1b[K');
+        say(gan ? `[${epoch}, ${String(i).padStart(5)}] ${names.map((n, k) => `${n}: ${(running[k] / 100).toFixed(3)}`).join(' ')}`
+          : lossLine(epoch, i, lastAvg));
+        running.fill(0);
+      }
+      if (showBar && (performance.now() - lastDraw > 100 || i === nb)) {
+        lastDraw = performance.now();
+        io.out('\r\x1b[K' + progressBar(epoch, a.epochs, i, nb, (lastDraw - t0) / 1000, seen, lastAvg));
+      }
+    }
+    const secs = (performance.now() - t0) / 1000;
+    epochSeconds.push(secs);
+    means = sums.map((s) => s / i);
+    if (showBar) io.out('\r\x1b[K');
+    say(`epoch ${epoch}: ${secs.toFixed(2)} s, ${Math.round(seen / secs)} samples/s` +
+      (gan ? `, mean ${names.map((n, k) => `${n} ${means[k].toFixed(4)}`).join(' ')}` : ''));
+  }
+
+  let testMse = NaN;
+  if (ae) {
+    testMse = reconstructionMse(ae, testLoader);
+    const line = `Reconstruction MSE on the ${testLoader.dataset.length} test images: ${testMse.toFixed(4)}`;
+    if (!a.json) io.out(line + '\n');
+    else say(line);
+  } else say(`non-finite losses: ${nonFinite}`);
+  if (a.samples) {
+    const file = path.resolve(a.samples);
+    if (gan) gan.saveSamples(noise!, file);
+    else saveReconstructions(ae!, (testLoader[Symbol.iterator]().next().value as Tensor[])[0], file);
+    say(`wrote ${gan ? '64 generated digits' : '16 test images over their reconstructions'} to ${file}`);
+  }
+  if (a.out) {
+    const file = path.resolve(a.out);
+    save((gan ? gan.G : ae!).stateDict(), file, {
+      format: 'pt', model: a.model, dataset: a.dataset, epochs: String(a.epochs),
+      ...(ae ? { testMse: testMse.toFixed(6) } : {}),
+    });
+    say(`saved ${gan ? 'the generator\'s' : 'the'} state dict to ${file}`);
+  }
+  if (a.json) {
+    const totalSecs = epochSeconds.reduce((s, v) => s + v, 0);
+    io.out(JSON.stringify({
+      model: a.model,
+      dataset: a.dataset,
+      epochs: a.epochs,
+      ...(ae ? { testMse: Math.round(testMse * 1e6) / 1e6 } : { lossD: means[0], lossG: means[1], nonFiniteLosses: nonFinite }),
+      samplesPerSec: Math.round((trainLoader.dataset.length * a.epochs) / totalSecs),
+      epochSeconds: epochSeconds.map((s) => Math.round(s * 1000) / 1000),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      threads: flint.getNumThreads(),
+      seed,
+      batchSize: a.batchSize,
+      lr: a.lr,
+    }) + '\n');
+  }
+  if (nonFinite > 0) throw new Error(`gan: ${nonFinite} of the iterations had a non-finite loss`);
 }
 
 function version(): string {
