@@ -11,6 +11,11 @@ import { save } from '../lib/io';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
 import type { Tensor } from '../lib/tensor';
 import { SimpleCNN } from '../examples/cnn';
+import { UsageError, CliContext } from './cli/common';
+import { evalCommand } from './cli/eval';
+import { predictCommand } from './cli/predict';
+import { benchCommand } from './cli/bench';
+import { FIT_OPTIONS, FIT_HELP, FitFlags, parseFitFlags, trainClassifier } from './cli/train';
 import { GAN, LATENT } from '../examples/gan';
 import { autoencoder, reconstructionMse, saveReconstructions } from '../examples/autoencoder';
 
@@ -30,6 +35,9 @@ Usage: flint <command> [options]
 
 Commands:
   train     train a model on a dataset and report its test accuracy
+  eval      a trained classifier's accuracy, precision, recall and F1 on a test set
+  predict   a trained classifier's class probabilities for a PNG image or a CSV row
+  bench     run the benchmarks (GEMM GFLOP/s, MLP training throughput)
 
 Options:
   -h, --help     show this help (flint <command> --help for a command's options)
@@ -37,6 +45,7 @@ Options:
 
 Example:
   flint train --model mlp --dataset mnist --epochs 1 --data ./data/mnist
+  flint eval --model mlp --weights mlp.safetensors --confusion cm.svg
 `;
 
 const TRAIN_HELP = `Usage: flint train [options]
@@ -70,7 +79,7 @@ Options:
   --out FILE          save the trained weights (state dict) as safetensors
   --samples FILE      gan: a PNG grid of 64 generated digits (8 x 8); autoencoder: 16 test
                       images over their reconstructions
-  --json              print a last line of JSON: model, dataset, epochs, testAccuracy,
+${FIT_HELP}  --json              print a last line of JSON: model, dataset, epochs, testAccuracy,
                       samplesPerSec, epochSeconds, peakRssMB, threads
   --quiet             no progress or loss lines
   -h, --help          show this help
@@ -78,9 +87,6 @@ Options:
 Example:
   flint train --model mlp --dataset fashion-mnist --epochs 1 --out mlp.safetensors --json
 `;
-
-/** A usage error: message and exit code 2. */
-class UsageError extends Error {}
 
 /**
  * The seed MLP: 784-512-256-10 with ReLU. Its state dict keys are PyTorch's
@@ -175,6 +181,7 @@ interface TrainArgs {
   json: boolean;
   quiet: boolean;
   limit?: number;
+  fit: FitFlags;
 }
 
 function parseTrain(argv: string[]): TrainArgs | 'help' {
@@ -197,6 +204,7 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       limit: { type: 'string' }, // hidden: use only the first N training and N test samples
+      ...FIT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -234,6 +242,7 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     limit: intOpt('limit', values.limit, undefined, 1),
+    fit: parseFitFlags(values, model),
   };
 }
 
@@ -283,95 +292,13 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
   }
 
   const model = MODELS[a.model]();
-  const criterion = new nn.CrossEntropyLoss();
   const optName = OPTIMIZERS[a.model]?.name ?? 'SGD';
   const optimizer = optName === 'Adam' ? new optim.Adam(model.parameters(), { lr: a.lr }) : new optim.SGD(model.parameters(), { lr: a.lr });
-  say(`training ${a.model} on ${Ds.title} (${trainSet.length} images from ${fullTrain.root}) for ${a.epochs} ` +
-    `epoch${a.epochs > 1 ? 's' : ''}, batch ${a.batchSize}, ${optName} lr ${a.lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
-
-  const showBar = io.tty && !a.quiet;
-  const epochSeconds: number[] = [];
-  const nb = trainLoader.length;
-  for (let epoch = 1; epoch <= a.epochs; epoch++) {
-    model.train();
-    const t0 = performance.now();
-    let running = 0;
-    let lastAvg = NaN;
-    let samples = 0;
-    let lastDraw = 0;
-    let i = 0;
-    // The PyTorch way: a plain synchronous loop, no dispose calls; tensors of the previous step
-    // are freed by the garbage collector during the loop (docs/design-notes.md).
-    for (const [x, y] of trainLoader) {
-      optimizer.zeroGrad();
-      const loss = criterion.forward(model.forward(x), y);
-      loss.backward();
-      optimizer.step();
-      running += loss.item();
-      samples += x.shape[0];
-      i++;
-      if (i % 100 === 0) {
-        lastAvg = running / 100;
-        if (showBar) io.out('\r\x1b[K');
-        say(lossLine(epoch, i, lastAvg));
-        running = 0;
-      }
-      if (showBar) {
-        const now = performance.now();
-        if (now - lastDraw > 100 || i === nb) {
-          lastDraw = now;
-          io.out('\r\x1b[K' + progressBar(epoch, a.epochs, i, nb, (now - t0) / 1000, samples, lastAvg));
-        }
-      }
-    }
-    const secs = (performance.now() - t0) / 1000;
-    epochSeconds.push(secs);
-    if (showBar) io.out('\r\x1b[K');
-    say(`epoch ${epoch}: ${secs.toFixed(2)} s, ${Math.round(samples / secs)} samples/s`);
-  }
-
-  // Test accuracy, as the seed computes it: argmax of the logits, under noGrad, in eval mode.
-  model.eval();
-  let correct = 0;
-  let total = 0;
-  for (const [x, y] of testLoader) {
-    const pred = flint.noGrad(() => model.forward(x).argmax(1)).dataSync() as BigInt64Array;
-    const want = (y as Tensor).dataSync() as BigInt64Array;
-    for (let k = 0; k < pred.length; k++) if (pred[k] === want[k]) correct++;
-    total += pred.length;
-  }
-  const accuracy = (100 * correct) / total;
-  if (!a.json) io.out(`Accuracy on the ${total} test images: ${accuracy.toFixed(1)} %\n`);
-  else say(`Accuracy on the ${total} test images: ${accuracy.toFixed(1)} %`);
-
-  if (a.out) {
-    const file = path.resolve(a.out);
-    save(model.stateDict(), file, {
-      format: 'pt',
-      model: a.model,
-      dataset: a.dataset,
-      epochs: String(a.epochs),
-      testAccuracy: accuracy.toFixed(2),
-    });
-    say(`saved the state dict to ${file}`);
-  }
-
-  if (a.json) {
-    const totalSecs = epochSeconds.reduce((s, v) => s + v, 0);
-    io.out(JSON.stringify({
-      model: a.model,
-      dataset: a.dataset,
-      epochs: a.epochs,
-      testAccuracy: Math.round(accuracy * 100) / 100,
-      samplesPerSec: Math.round((trainSet.length * a.epochs) / totalSecs),
-      epochSeconds: epochSeconds.map((s) => Math.round(s * 1000) / 1000),
-      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      threads: flint.getNumThreads(),
-      seed,
-      batchSize: a.batchSize,
-      lr: a.lr,
-    }) + '\n');
-  }
+  // scripts/cli/train.ts: fit with the seed's printout, a validation split, early stopping,
+  // checkpoints, resuming and the training-curves plot
+  await trainClassifier({ ...a, seed, seedGiven: a.seed }, io, {
+    net: model, optimizer, optName, trainSet, testSet, title: Ds.title, root: fullTrain.root,
+  });
 }
 
 /**
@@ -502,7 +429,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.out(`flint ${version()}\n`);
       return 0;
     }
-    if (cmd !== 'train') throw new UsageError(`unknown command '${cmd}' (available: train)`);
+    const ctx: CliContext = { models: MODELS, datasets: DATASETS };
+    if (cmd === 'eval') return await evalCommand(rest, io, ctx);
+    if (cmd === 'predict') return await predictCommand(rest, io, ctx);
+    if (cmd === 'bench') return await benchCommand(rest, io);
+    if (cmd !== 'train') throw new UsageError(`unknown command '${cmd}' (available: train, eval, predict, bench)`);
     const a = parseTrain(rest);
     if (a === 'help') {
       io.out(TRAIN_HELP);
