@@ -1,6 +1,7 @@
 // BLIS-style GEMM driver: loops jc (NC) -> pc (KC) -> [pack B] -> ic (MC) -> [pack A] ->
-// jr (NR) -> ir (MR) -> micro-kernel. Threads split the (ic, jr) tiles of each packed block.
-// Packing buffers are allocated per call (no static buffers: threads and workers share code).
+// jr (NR) -> ir (MR) -> micro-kernel, in one parallel region per call (threads own rectangles
+// of C). Packing goes to the pool's per-thread scratch (no static buffers: threads and
+// workers share code). M == 1 goes to gemv, tiny products to a loop without packing.
 #include "cpu/gemm.h"
 
 #include <algorithm>
@@ -48,10 +49,9 @@ void ukernel_portable(int64_t kc, const T* a, const T* b, T* c, int64_t rsc, int
       c[i * rsc + j] = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c[i * rsc + j];
 }
 
-// Pack A[0:mc, 0:kc] into MR-row panels: panel r holds, for each p, MR values A[r*MR+i, p].
-// Rows past mc are zero so the micro-kernel never reads garbage.
+// Portable packing (the contracts are in gemm.h). Rows/columns past the edge are zero.
 template <class T, int64_t MR>
-void pack_a(int64_t mc, int64_t kc, const T* A, int64_t rsa, int64_t csa, T* out) {
+void pack_a_portable(int64_t mc, int64_t kc, const T* A, int64_t rsa, int64_t csa, T* out) {
   for (int64_t i0 = 0; i0 < mc; i0 += MR) {
     int64_t mr = std::min(MR, mc - i0);
     const T* a = A + i0 * rsa;
@@ -70,23 +70,69 @@ void pack_a(int64_t mc, int64_t kc, const T* A, int64_t rsa, int64_t csa, T* out
   }
 }
 
-// Pack B[0:kc, j0:j1] (panels of NR columns): panel holds, for each p, NR values B[p, j].
 template <class T, int64_t NR>
-void pack_b_panel(int64_t kc, int64_t nr, const T* B, int64_t rsb, int64_t csb, T* out) {
-  if (nr == NR && csb == 1) {
-    for (int64_t p = 0; p < kc; p++) std::memcpy(out + p * NR, B + p * rsb, NR * sizeof(T));
-  } else if (nr == NR && rsb == 1) {
-    for (int64_t j = 0; j < NR; j++) {
-      const T* bj = B + j * csb;
-      for (int64_t p = 0; p < kc; p++) out[p * NR + j] = bj[p];
+void pack_b_portable(int64_t kc, int64_t nc, const T* B, int64_t rsb, int64_t csb, T* out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    int64_t nr = std::min(NR, nc - j0);
+    const T* b = B + j0 * csb;
+    if (nr == NR && csb == 1) {
+      for (int64_t p = 0; p < kc; p++) std::memcpy(out + p * NR, b + p * rsb, NR * sizeof(T));
+    } else if (nr == NR && rsb == 1) {
+      for (int64_t j = 0; j < NR; j++) {
+        const T* bj = b + j * csb;
+        for (int64_t p = 0; p < kc; p++) out[p * NR + j] = bj[p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        for (int64_t j = 0; j < nr; j++) out[p * NR + j] = b[p * rsb + j * csb];
+        for (int64_t j = nr; j < NR; j++) out[p * NR + j] = T(0);
+      }
     }
-  } else {
-    for (int64_t p = 0; p < kc; p++) {
-      for (int64_t j = 0; j < nr; j++) out[p * NR + j] = B[p * rsb + j * csb];
-      for (int64_t j = nr; j < NR; j++) out[p * NR + j] = T(0);
-    }
+    out += kc * NR;
   }
 }
+
+// Portable gemv (contract in gemm.h), any strides of B.
+template <class T>
+void gemv_portable(int64_t N, int64_t K, T alpha, const T* x, const T* B, int64_t rsb, int64_t csb, T beta, T* y) {
+  if (csb == 1 && rsb != 1) {
+    // Rows of B contiguous: y accumulates x[p] * B[p, :], 64 columns at a time.
+    for (int64_t j0 = 0; j0 < N; j0 += 64) {
+      int64_t nb = std::min<int64_t>(64, N - j0);
+      T acc[64] = {};
+      for (int64_t p = 0; p < K; p++) {
+        T xp = x[p];
+        const T* b = B + p * rsb + j0;
+        for (int64_t j = 0; j < nb; j++) acc[j] += xp * b[j];
+      }
+      for (int64_t j = 0; j < nb; j++) y[j0 + j] = beta == T(0) ? alpha * acc[j] : alpha * acc[j] + beta * y[j0 + j];
+    }
+    return;
+  }
+  for (int64_t j = 0; j < N; j++) {
+    const T* b = B + j * csb;
+    T s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    int64_t p = 0;
+    if (rsb == 1) {
+      for (; p + 8 <= K; p += 8) {
+        s0 += x[p] * b[p]; s1 += x[p + 1] * b[p + 1]; s2 += x[p + 2] * b[p + 2]; s3 += x[p + 3] * b[p + 3];
+        s4 += x[p + 4] * b[p + 4]; s5 += x[p + 5] * b[p + 5]; s6 += x[p + 6] * b[p + 6]; s7 += x[p + 7] * b[p + 7];
+      }
+    }
+    for (; p < K; p++) s0 += x[p] * b[p * rsb];
+    T s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    y[j] = beta == T(0) ? alpha * s : alpha * s + beta * y[j];
+  }
+}
+
+// The routines of one instruction set.
+template <class T>
+struct Kernels {
+  const char* name;
+  UKernel<T> ukr;
+  PackFn<T> pack_a, pack_b;
+  GemvFn<T> gemv;  // rsb == 1 or csb == 1 only
+};
 
 template <class T>
 void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc) {
@@ -98,127 +144,179 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc) {
   }
 }
 
-// Small or skinny products: no packing. C row i = alpha * sum_p A[i,p] * B[p,:] + beta * C.
+// Tiny products (M * N * K <= 24^3, M > 1): no packing. Row i of C = alpha * A[i, :] @ B + beta * C.
 template <class T>
-void gemm_small(ThreadPool* pool, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
-                const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc) {
-  bool serial = M * N * K <= kSerialMacs;
+void gemm_small(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa, const T* B,
+                int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc) {
   if (rsb == 1 && csb != 1) {
-    // B's columns are contiguous (B = W^T): dot products, good for Linear's batch-1 forward.
-    pool->parallel_for(N, serial ? N : 64, [&](int64_t j0, int64_t j1) {
-      for (int64_t i = 0; i < M; i++) {
-        const T* a = A + i * rsa;
-        for (int64_t j = j0; j < j1; j++) {
-          const T* b = B + j * csb;
-          T s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-          int64_t p = 0;
-          if (csa == 1) {
-            for (; p + 8 <= K; p += 8) {
-              s0 += a[p] * b[p]; s1 += a[p + 1] * b[p + 1]; s2 += a[p + 2] * b[p + 2]; s3 += a[p + 3] * b[p + 3];
-              s4 += a[p + 4] * b[p + 4]; s5 += a[p + 5] * b[p + 5]; s6 += a[p + 6] * b[p + 6]; s7 += a[p + 7] * b[p + 7];
-            }
-          }
-          for (; p < K; p++) s0 += a[p * csa] * b[p];
-          T s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-          T* c = C + i * rsc + j;
-          *c = beta == T(0) ? alpha * s : alpha * s + beta * *c;
-        }
+    // B's columns are contiguous (B = W^T): dot products.
+    for (int64_t i = 0; i < M; i++) {
+      const T* a = A + i * rsa;
+      for (int64_t j = 0; j < N; j++) {
+        const T* b = B + j * csb;
+        T s = 0;
+        for (int64_t p = 0; p < K; p++) s += a[p * csa] * b[p];
+        T* c = C + i * rsc + j;
+        *c = beta == T(0) ? alpha * s : alpha * s + beta * *c;
       }
-    });
+    }
     return;
   }
-  pool->parallel_for(M, serial ? M : 1, [&](int64_t i0, int64_t i1) {
-    std::vector<T> acc(N);
-    for (int64_t i = i0; i < i1; i++) {
-      std::fill(acc.begin(), acc.end(), T(0));
-      for (int64_t p = 0; p < K; p++) {
-        T a = A[i * rsa + p * csa];
-        const T* b = B + p * rsb;
-        if (csb == 1)
-          for (int64_t j = 0; j < N; j++) acc[j] += a * b[j];
-        else
-          for (int64_t j = 0; j < N; j++) acc[j] += a * b[j * csb];
-      }
-      T* c = C + i * rsc;
-      for (int64_t j = 0; j < N; j++) c[j] = beta == T(0) ? alpha * acc[j] : alpha * acc[j] + beta * c[j];
+  T acc_s[256];
+  std::vector<T> acc_v;
+  T* acc = acc_s;
+  if (N > 256) {
+    acc_v.resize(N);
+    acc = acc_v.data();
+  }
+  for (int64_t i = 0; i < M; i++) {
+    std::fill(acc, acc + N, T(0));
+    for (int64_t p = 0; p < K; p++) {
+      T a = A[i * rsa + p * csa];
+      const T* b = B + p * rsb;
+      if (csb == 1)
+        for (int64_t j = 0; j < N; j++) acc[j] += a * b[j];
+      else
+        for (int64_t j = 0; j < N; j++) acc[j] += a * b[j * csb];
     }
+    T* c = C + i * rsc;
+    for (int64_t j = 0; j < N; j++) c[j] = beta == T(0) ? alpha * acc[j] : alpha * acc[j] + beta * c[j];
+  }
+}
+
+// M == 1: y = alpha * x @ B + beta * y, split over threads by 64-column blocks.
+template <class T>
+void gemm_gemv(ThreadPool* pool, const Kernels<T>& k, int64_t N, int64_t K, T alpha, const T* A, int64_t csa,
+               const T* B, int64_t rsb, int64_t csb, T beta, T* C) {
+  std::vector<T> xc;
+  const T* x = A;
+  if (csa != 1 && K > 1) {
+    xc.resize(K);
+    for (int64_t p = 0; p < K; p++) xc[p] = A[p * csa];
+    x = xc.data();
+  }
+  GemvFn<T> fn = (rsb == 1 || csb == 1) ? k.gemv : gemv_portable<T>;
+  int64_t blocks = (N + 63) / 64;
+  bool serial = N * K <= kSerialMacs;
+  pool->parallel_for(blocks, serial ? blocks : 1, [&](int64_t b0, int64_t b1) {
+    int64_t j0 = b0 * 64, j1 = std::min(N, b1 * 64);
+    fn(j1 - j0, K, alpha, x, B + j0 * csb, rsb, csb, beta, C + j0);
   });
 }
 
+// The BLIS loops over one rectangle of C, [m0, m1) x [n0, n1): jc (NC) -> pc (KC) -> pack B
+// -> ic (MC) -> pack A -> jr (NR) -> ir (MR) -> micro-kernel. Ap holds MC x KC (+ slack),
+// Bp KC x min(NC, n1 - n0) rounded up to NR.
 template <class T>
-void gemm_blis(ThreadPool* pool, UKernel<T> ukr, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
-               int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc) {
+void blis_rect(const Kernels<T>& k, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha,
+               const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
+               int64_t rsc, T* Ap, T* Bp) {
   using Bk = Blocking<T>;
   constexpr int64_t MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
+  for (int64_t jc = n0; jc < n1; jc += NC) {
+    int64_t nc = std::min(NC, n1 - jc);
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      int64_t kc = std::min(KC, K - pc);
+      T beta_eff = pc == 0 ? beta : T(1);
+      k.pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        int64_t mc = std::min(MC, m1 - ic);
+        k.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          int64_t nr = std::min(NR, nc - jr);
+          const T* bp = Bp + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += MR)
+            k.ukr(kc, Ap + ir * kc, bp, C + (ic + ir) * rsc + jc + jr, rsc, std::min(MR, mc - ir), nr, alpha,
+                  beta_eff);
+        }
+      }
+    }
+  }
+}
+
+// One parallel region per call: C is cut into rectangles along N (NR-column units) or M
+// (MR-row units), and each task packs the A and B blocks it needs into its thread's scratch
+// and runs the BLIS loops on its rectangle; no barrier, no second region per K block. Cutting
+// along N repacks A once per task, along M repacks B: the cut goes along the larger
+// dimension, so the repacked operand is the smaller one. Every element of C is summed in the
+// same order whatever the cut, so results do not depend on the thread count.
+template <class T>
+void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+               int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc) {
+  using Bk = Blocking<T>;
+  constexpr int64_t MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
+  int64_t nthreads = pool->num_threads();
+  int64_t mu = (M + MR - 1) / MR, nu = (N + NR - 1) / NR;
+  int64_t ntasks = 1;
+  bool along_n = true;
+  if (nthreads > 1 && M * N * K > kSerialMacs) {
+    along_n = nu >= nthreads && (N >= M || mu < nthreads);
+    int64_t units = along_n ? nu : mu;
+    int64_t len = along_n ? N : M;
+    // More tasks than threads (a straggler then costs less) while the repacking stays small:
+    // each task repacks about (other dim) x K values against len / ntasks x (other) x K FMAs.
+    ntasks = std::min(units, nthreads);
+    while (ntasks < 4 * nthreads && 2 * ntasks <= units && 2 * ntasks * 256 <= len) ntasks *= 2;
+  }
+  int64_t kcap = std::min(KC, K);
+  int64_t ncap = along_n ? std::min(NC, ((nu + ntasks - 1) / ntasks) * NR) : std::min(NC, nu * NR);
+  size_t a_elems = (size_t)(MC * kcap + 64), b_elems = (size_t)(ncap * kcap + 64);
+  auto task = [&](int64_t t, int slot) {
+    int64_t m0 = 0, m1 = M, n0 = 0, n1 = N;
+    if (along_n) {
+      n0 = std::min(N, nu * t / ntasks * NR);
+      n1 = std::min(N, nu * (t + 1) / ntasks * NR);
+    } else {
+      m0 = std::min(M, mu * t / ntasks * MR);
+      m1 = std::min(M, mu * (t + 1) / ntasks * MR);
+    }
+    if (m0 >= m1 || n0 >= n1) return;
+    std::unique_ptr<T[]> own;
+    T* buf;
+    if (slot >= 0) {
+      buf = static_cast<T*>(pool->scratch(slot, (a_elems + b_elems) * sizeof(T)));
+    } else {
+      own.reset(new T[a_elems + b_elems]);
+      buf = own.get();
+    }
+    blis_rect<T>(k, m0, m1, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, buf, buf + a_elems);
+  };
+  pool->run(ntasks, TaskRef(task));
+}
+
+const Kernels<float>& f32_kernels() {
+  static const Kernels<float> portable{"portable-6x16", ukernel_portable<float, 6, 16>, pack_a_portable<float, 6>,
+                                       pack_b_portable<float, 16>, gemv_portable<float>};
+#if defined(__x86_64__) || defined(_M_X64)
+  static const Kernels<float> avx2{"avx2-6x16", ukernel_f32_avx2_6x16, pack_a_f32_avx2_6, pack_b_f32_avx2_16,
+                                   gemv_f32_avx2};
+  const char* force = std::getenv("FLINT_GEMM_KERNEL");
+  bool want_portable = force && std::string(force) == "portable";
+  if (!want_portable && cpu_has_avx2_fma()) return avx2;
+#endif
+  return portable;
+}
+
+const Kernels<double>& f64_kernels() {
+  static const Kernels<double> portable{"portable-6x8", ukernel_portable<double, 6, 8>, pack_a_portable<double, 6>,
+                                        pack_b_portable<double, 8>, gemv_portable<double>};
+  return portable;
+}
+
+template <class T>
+void gemm_any(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+              int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc) {
   if (M == 0 || N == 0) return;
   if (K == 0 || alpha == T(0)) {
     scale_c(M, N, beta, C, rsc);
     return;
   }
-  int64_t mpad = (M + MR - 1) / MR * MR;
-  int64_t ncap = std::min(NC, (N + NR - 1) / NR * NR);
-  int64_t kcap = std::min(KC, K);
-  std::unique_ptr<T[]> bufA(new T[mpad * kcap]);
-  std::unique_ptr<T[]> bufB(new T[ncap * kcap]);
-  T* Ap = bufA.get();
-  T* Bp = bufB.get();
-  int64_t nthreads = pool->num_threads();
-  bool serial = M * N * K <= kSerialMacs;  // parallel_for runs inline when grain >= n
-
-  for (int64_t jc = 0; jc < N; jc += NC) {
-    int64_t nc = std::min(NC, N - jc);
-    int64_t npanels = (nc + NR - 1) / NR;
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      int64_t kc = std::min(KC, K - pc);
-      T beta_eff = pc == 0 ? beta : T(1);
-      const T* Bblk = B + pc * rsb + jc * csb;
-      const T* Ablk = A + pc * csa;
-      int64_t mblocks = (M + MC - 1) / MC;
-      // Pack B panels and A blocks in one parallel pass.
-      pool->parallel_for(npanels + mblocks, serial ? npanels + mblocks : 1, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; t++) {
-          if (t < npanels) {
-            int64_t j = t * NR;
-            pack_b_panel<T, NR>(kc, std::min(NR, nc - j), Bblk + j * csb, rsb, csb, Bp + j * kc);
-          } else {
-            int64_t i = (t - npanels) * MC;
-            pack_a<T, MR>(std::min(MC, M - i), kc, Ablk + i * rsa, rsa, csa, Ap + i * kc);
-          }
-        }
-      });
-      // Tiles: MC-row blocks x groups of NR panels, enough of them to feed every thread.
-      int64_t ngroups = std::max<int64_t>(1, std::min(npanels, (nthreads * 4 + mblocks - 1) / mblocks));
-      pool->parallel_for(mblocks * ngroups, serial ? mblocks * ngroups : 1, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; t++) {
-          int64_t ib = t / ngroups, g = t % ngroups;
-          int64_t i0 = ib * MC, mc = std::min(MC, M - i0);
-          int64_t p0 = npanels * g / ngroups, p1 = npanels * (g + 1) / ngroups;
-          for (int64_t pj = p0; pj < p1; pj++) {
-            int64_t j = pj * NR, nr = std::min(NR, nc - j);
-            const T* bp = Bp + j * kc;
-            for (int64_t ir = 0; ir < mc; ir += MR) {
-              int64_t mr = std::min(MR, mc - ir);
-              ukr(kc, Ap + (i0 + ir) * kc, bp, C + (i0 + ir) * rsc + jc + j, rsc, mr, nr, alpha, beta_eff);
-            }
-          }
-        }
-      });
-    }
-  }
-}
-
-UKernel<float> select_f32_kernel() {
-  const char* force = std::getenv("FLINT_GEMM_KERNEL");
-  bool portable = force && std::string(force) == "portable";
-#if defined(__x86_64__) || defined(_M_X64)
-  if (!portable && cpu_has_avx2_fma()) return ukernel_f32_avx2_6x16;
-#endif
-  return ukernel_portable<float, 6, 16>;
-}
-
-template <class T>
-bool use_small_path(int64_t M, int64_t N, int64_t K) {
-  return M == 1 || (M * N * K <= 24 * 24 * 24);
+  if (M == 1)
+    gemm_gemv<T>(pool, k, N, K, alpha, A, csa, B, rsb, csb, beta, C);
+  else if (M * N * K <= 24 * 24 * 24)
+    gemm_small<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+  else
+    gemm_blis<T>(pool, k, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
 }
 
 }  // namespace
@@ -232,25 +330,16 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
-const char* gemm_kernel_name() {
-  return select_f32_kernel() == ukernel_portable<float, 6, 16> ? "portable-6x16" : "avx2-6x16";
-}
+const char* gemm_kernel_name() { return f32_kernels().name; }
 
 void gemm_f32(ThreadPool* pool, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
               int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc) {
-  static const UKernel<float> ukr = select_f32_kernel();
-  if (K > 0 && use_small_path<float>(M, N, K))
-    gemm_small<float>(pool, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
-  else
-    gemm_blis<float>(pool, ukr, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+  gemm_any<float>(pool, f32_kernels(), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
 }
 
 void gemm_f64(ThreadPool* pool, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t rsa,
               int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc) {
-  if (K > 0 && use_small_path<double>(M, N, K))
-    gemm_small<double>(pool, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
-  else
-    gemm_blis<double>(pool, ukernel_portable<double, 6, 8>, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+  gemm_any<double>(pool, f64_kernels(), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
 }
 
 void gemm_naive_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa, int64_t csa,

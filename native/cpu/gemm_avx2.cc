@@ -1,13 +1,77 @@
-// AVX2+FMA sgemm micro-kernel: C[6 x 16] = alpha * A_panel * B_panel + beta * C.
+// AVX2+FMA sgemm kernels: the 6 x 16 micro-kernel, the A/B packing routines (8 x 8 register
+// transposes for the transposing layouts) and gemv. Contracts in cpu/gemm.h.
 // Compiled with -mavx2 -mfma; called only when cpuid reports both.
 #include <immintrin.h>
+
+#include <algorithm>
 
 #include "cpu/gemm.h"
 
 namespace flint {
 
-void ukernel_f32_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t rsc, int64_t m,
-                           int64_t n, float alpha, float beta) {
+namespace {
+
+// Lanes [0, n) of an 8-float vector set (n clamped to [0, 8]).
+inline __m256i lane_mask(int64_t n) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  int32_t k = (int32_t)std::max<int64_t>(0, std::min<int64_t>(n, 8));
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(k), idx);
+}
+
+// In place: r[q] becomes column q of the 8 x 8 matrix whose rows were r[0..7].
+inline void transpose8(__m256& r0, __m256& r1, __m256& r2, __m256& r3, __m256& r4, __m256& r5, __m256& r6,
+                       __m256& r7) {
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r0 = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r1 = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r2 = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r3 = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r4 = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r5 = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r6 = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// One row of the micro-tile: C[0:n] = alpha * (lo, hi) + beta * C, n <= 16.
+inline void store_row(float* c, __m256 lo, __m256 hi, int64_t n, __m256 va, float beta) {
+  __m256 vb = _mm256_set1_ps(beta);
+  if (n == 16) {
+    lo = _mm256_mul_ps(va, lo);
+    hi = _mm256_mul_ps(va, hi);
+    if (beta != 0.0f) {
+      lo = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), lo);
+      hi = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), hi);
+    }
+    _mm256_storeu_ps(c, lo);
+    _mm256_storeu_ps(c + 8, hi);
+    return;
+  }
+  __m256i m0 = lane_mask(n), m1 = lane_mask(n - 8);
+  lo = _mm256_mul_ps(va, lo);
+  hi = _mm256_mul_ps(va, hi);
+  if (beta != 0.0f) {
+    lo = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), lo);
+    if (n > 8) hi = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m1), hi);
+  }
+  _mm256_maskstore_ps(c, m0, lo);
+  if (n > 8) _mm256_maskstore_ps(c + 8, m1, hi);
+}
+
+}  // namespace
+
+namespace {
+
+// The k loop alone, out of line: 12 accumulators + 2 B vectors + 2 A broadcasts are all 16
+// ymm registers, and with alpha/beta live across the loop GCC spilled an accumulator (an
+// extra load and store per k: sq512 at 47 instead of 85 GFLOP/s). acc: [6][2] vectors.
+__attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, const float* b, __m256* acc) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -28,31 +92,198 @@ void ukernel_f32_avx2_6x16(int64_t kc, const float* a, const float* b, float* c,
     a += 6;
     b += 16;
   }
-  alignas(32) float acc[6][16];
-  _mm256_store_ps(acc[0], c00); _mm256_store_ps(acc[0] + 8, c01);
-  _mm256_store_ps(acc[1], c10); _mm256_store_ps(acc[1] + 8, c11);
-  _mm256_store_ps(acc[2], c20); _mm256_store_ps(acc[2] + 8, c21);
-  _mm256_store_ps(acc[3], c30); _mm256_store_ps(acc[3] + 8, c31);
-  _mm256_store_ps(acc[4], c40); _mm256_store_ps(acc[4] + 8, c41);
-  _mm256_store_ps(acc[5], c50); _mm256_store_ps(acc[5] + 8, c51);
-  if (m == 6 && n == 16) {
-    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
-    for (int i = 0; i < 6; i++) {
-      float* cr = c + i * rsc;
-      __m256 r0 = _mm256_mul_ps(va, _mm256_load_ps(acc[i]));
-      __m256 r1 = _mm256_mul_ps(va, _mm256_load_ps(acc[i] + 8));
-      if (beta != 0.0f) {
-        r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), r0);
-        r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), r1);
+  acc[0] = c00; acc[1] = c01; acc[2] = c10; acc[3] = c11; acc[4] = c20; acc[5] = c21;
+  acc[6] = c30; acc[7] = c31; acc[8] = c40; acc[9] = c41; acc[10] = c50; acc[11] = c51;
+}
+
+}  // namespace
+
+void ukernel_f32_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t rsc, int64_t m,
+                           int64_t n, float alpha, float beta) {
+  __m256 acc[12];
+  ukernel_loop_6x16(kc, a, b, acc);
+  __m256 va = _mm256_set1_ps(alpha);
+  // Rows past m are never touched; columns past n are masked (N-edge tiles, e.g. N = 10).
+  for (int64_t i = 0; i < m; i++) store_row(c + i * rsc, acc[2 * i], acc[2 * i + 1], n, va, beta);
+}
+
+// A[0:mc, 0:kc] -> panels of kc x 6.
+void pack_a_f32_avx2_6(int64_t mc, int64_t kc, const float* A, int64_t rsa, int64_t csa, float* out) {
+  const __m256 z = _mm256_setzero_ps();
+  for (int64_t i0 = 0; i0 < mc; i0 += 6, out += kc * 6) {
+    int64_t mr = std::min<int64_t>(6, mc - i0);
+    const float* a = A + i0 * rsa;
+    if (csa == 1) {
+      // Rows contiguous along k: load 8 k-values of each row, transpose, and store the 8
+      // columns of 6 with overlapping 8-wide stores (each store's last two lanes are
+      // overwritten by the next one; the last spills into the next panel or the slack).
+      const float* r[6];
+      for (int i = 0; i < 6; i++) r[i] = a + std::min<int64_t>(i, mr - 1) * rsa;
+      int64_t p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        __m256 v0 = _mm256_loadu_ps(r[0] + p);
+        __m256 v1 = mr > 1 ? _mm256_loadu_ps(r[1] + p) : z;
+        __m256 v2 = mr > 2 ? _mm256_loadu_ps(r[2] + p) : z;
+        __m256 v3 = mr > 3 ? _mm256_loadu_ps(r[3] + p) : z;
+        __m256 v4 = mr > 4 ? _mm256_loadu_ps(r[4] + p) : z;
+        __m256 v5 = mr > 5 ? _mm256_loadu_ps(r[5] + p) : z;
+        __m256 v6 = z, v7 = z;
+        transpose8(v0, v1, v2, v3, v4, v5, v6, v7);
+        float* o = out + p * 6;
+        _mm256_storeu_ps(o, v0);
+        _mm256_storeu_ps(o + 6, v1);
+        _mm256_storeu_ps(o + 12, v2);
+        _mm256_storeu_ps(o + 18, v3);
+        _mm256_storeu_ps(o + 24, v4);
+        _mm256_storeu_ps(o + 30, v5);
+        _mm256_storeu_ps(o + 36, v6);
+        _mm256_storeu_ps(o + 42, v7);
       }
-      _mm256_storeu_ps(cr, r0);
-      _mm256_storeu_ps(cr + 8, r1);
+      for (; p < kc; p++)
+        for (int64_t i = 0; i < 6; i++) out[p * 6 + i] = i < mr ? r[i][p] : 0.0f;
+    } else if (rsa == 1 && mr == 6) {
+      // Columns contiguous: 6 values per k, a 4-wide and a 2-wide copy.
+      for (int64_t p = 0; p < kc; p++) {
+        const float* s = a + p * csa;
+        _mm_storeu_ps(out + p * 6, _mm_loadu_ps(s));
+        _mm_storel_pi((__m64*)(out + p * 6 + 4), _mm_loadl_pi(_mm_setzero_ps(), (const __m64*)(s + 4)));
+      }
+    } else {
+      for (int64_t p = 0; p < kc; p++)
+        for (int64_t i = 0; i < 6; i++) out[p * 6 + i] = i < mr ? a[i * rsa + p * csa] : 0.0f;
+    }
+  }
+}
+
+// B[0:kc, 0:nc] -> panels of kc x 16.
+void pack_b_f32_avx2_16(int64_t kc, int64_t nc, const float* B, int64_t rsb, int64_t csb, float* out) {
+  const __m256 z = _mm256_setzero_ps();
+  for (int64_t j0 = 0; j0 < nc; j0 += 16, out += kc * 16) {
+    int64_t nr = std::min<int64_t>(16, nc - j0);
+    const float* b = B + j0 * csb;
+    if (csb == 1) {
+      if (nr == 16) {
+        for (int64_t p = 0; p < kc; p++) {
+          const float* s = b + p * rsb;
+          _mm256_storeu_ps(out + p * 16, _mm256_loadu_ps(s));
+          _mm256_storeu_ps(out + p * 16 + 8, _mm256_loadu_ps(s + 8));
+        }
+      } else {
+        __m256i m0 = lane_mask(nr), m1 = lane_mask(nr - 8);
+        for (int64_t p = 0; p < kc; p++) {
+          const float* s = b + p * rsb;
+          _mm256_storeu_ps(out + p * 16, _mm256_maskload_ps(s, m0));
+          _mm256_storeu_ps(out + p * 16 + 8, nr > 8 ? _mm256_maskload_ps(s + 8, m1) : z);
+        }
+      }
+    } else if (rsb == 1) {
+      // Columns contiguous along k (B = W^T, Linear's weight): two 8 x 8 transposes per 8 k.
+      const float* col[16];
+      for (int j = 0; j < 16; j++) col[j] = b + std::min<int64_t>(j, nr - 1) * csb;
+      int64_t p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        __m256 v[16];
+        for (int j = 0; j < 16; j++) v[j] = j < nr ? _mm256_loadu_ps(col[j] + p) : z;
+        transpose8(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        transpose8(v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]);
+        float* o = out + p * 16;
+        for (int q = 0; q < 8; q++) {
+          _mm256_storeu_ps(o + q * 16, v[q]);
+          _mm256_storeu_ps(o + q * 16 + 8, v[8 + q]);
+        }
+      }
+      for (; p < kc; p++)
+        for (int64_t j = 0; j < 16; j++) out[p * 16 + j] = j < nr ? col[j][p] : 0.0f;
+    } else {
+      for (int64_t p = 0; p < kc; p++)
+        for (int64_t j = 0; j < 16; j++) out[p * 16 + j] = j < nr ? b[p * rsb + j * csb] : 0.0f;
+    }
+  }
+}
+
+namespace {
+
+// The four sums of a0..a3 as one 4-vector.
+inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  __m256 t0 = _mm256_hadd_ps(a0, a1), t1 = _mm256_hadd_ps(a2, a3);
+  __m256 t = _mm256_hadd_ps(t0, t1);
+  return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+// Dot products of x with rows w0..w3 (length K), two 8-wide accumulators per row.
+inline __m128 dot4(int64_t K, const float* x, const float* w0, const float* w1, const float* w2, const float* w3) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  int64_t p = 0;
+  for (; p + 16 <= K; p += 16) {
+    __m256 x0 = _mm256_loadu_ps(x + p), x1 = _mm256_loadu_ps(x + p + 8);
+    a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + p), a0);
+    a1 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w1 + p), a1);
+    a2 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w2 + p), a2);
+    a3 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w3 + p), a3);
+    b0 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w0 + p + 8), b0);
+    b1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w1 + p + 8), b1);
+    b2 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w2 + p + 8), b2);
+    b3 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w3 + p + 8), b3);
+  }
+  for (; p < K; p += 8) {
+    __m256i m = lane_mask(K - p);
+    __m256 x0 = _mm256_maskload_ps(x + p, m);
+    a0 = _mm256_fmadd_ps(x0, _mm256_maskload_ps(w0 + p, m), a0);
+    a1 = _mm256_fmadd_ps(x0, _mm256_maskload_ps(w1 + p, m), a1);
+    a2 = _mm256_fmadd_ps(x0, _mm256_maskload_ps(w2 + p, m), a2);
+    a3 = _mm256_fmadd_ps(x0, _mm256_maskload_ps(w3 + p, m), a3);
+  }
+  return hsum4(_mm256_add_ps(a0, b0), _mm256_add_ps(a1, b1), _mm256_add_ps(a2, b2), _mm256_add_ps(a3, b3));
+}
+
+}  // namespace
+
+void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const float* B, int64_t rsb, int64_t csb,
+                   float beta, float* y) {
+  if (rsb == 1) {
+    // y[j] = alpha * dot(x, W[j, :]) + beta * y[j], W[j, p] = B[j * csb + p]. Rows in fours
+    // (x loaded once per four), the last N % 4 rows through the same four-row kernel with
+    // rows repeated: every y[j] has the same summation order whatever the split.
+    for (int64_t j = 0; j < N; j += 4) {
+      const float* w[4];
+      for (int r = 0; r < 4; r++) w[r] = B + std::min<int64_t>(j + r, N - 1) * csb;
+      alignas(16) float s[4];
+      _mm_store_ps(s, dot4(K, x, w[0], w[1], w[2], w[3]));
+      for (int64_t r = 0; r < 4 && j + r < N; r++)
+        y[j + r] = beta == 0.0f ? alpha * s[r] : alpha * s[r] + beta * y[j + r];
     }
     return;
   }
-  for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < n; j++)
-      c[i * rsc + j] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c[i * rsc + j];
+  // csb == 1: y[j0:j0+64] accumulates x[p] * B[p, j0:j0+64] in eight registers, masked at the end.
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  for (int64_t j0 = 0; j0 < N; j0 += 64) {
+    int64_t nb = std::min<int64_t>(64, N - j0);
+    __m256 acc[8];
+    for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_ps();
+    const float* b = B + j0;
+    if (nb == 64) {
+      for (int64_t p = 0; p < K; p++) {
+        __m256 xp = _mm256_broadcast_ss(x + p);
+        const float* bp = b + p * rsb;
+        for (int q = 0; q < 8; q++) acc[q] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(bp + 8 * q), acc[q]);
+      }
+    } else {
+      __m256i m[8];
+      for (int q = 0; q < 8; q++) m[q] = lane_mask(nb - 8 * q);
+      int nq = (int)((nb + 7) / 8);
+      for (int64_t p = 0; p < K; p++) {
+        __m256 xp = _mm256_broadcast_ss(x + p);
+        const float* bp = b + p * rsb;
+        for (int q = 0; q < nq; q++) acc[q] = _mm256_fmadd_ps(xp, _mm256_maskload_ps(bp + 8 * q, m[q]), acc[q]);
+      }
+    }
+    for (int q = 0; q < 8 && 8 * q < nb; q++) {
+      __m256i m = lane_mask(nb - 8 * q);
+      __m256 r = _mm256_mul_ps(va, acc[q]);
+      if (beta != 0.0f) r = _mm256_fmadd_ps(vb, _mm256_maskload_ps(y + j0 + 8 * q, m), r);
+      _mm256_maskstore_ps(y + j0 + 8 * q, m, r);
+    }
+  }
 }
 
 }  // namespace flint
