@@ -22,6 +22,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
+import { runMain } from './cli';
 
 const { nn, optim } = flint;
 type Tensor = flint.Tensor;
@@ -151,4 +152,4 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   }
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) runMain('usage: node dist/examples/autoencoder.js [--data DIR] [--epochs 1] [--limit N] [--out ae.safetensors] [--samples ae_samples.png] [--seed 0] [--threads N]', main);

@@ -9,6 +9,7 @@ import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, datasets, transforms } from '../lib/data';
 import type { Tensor } from '../lib/tensor';
+import { runMain } from './cli';
 
 const { nn, F, optim } = flint;
 
@@ -38,8 +39,9 @@ export class SimpleCNN extends nn.Module {
   }
 }
 
-function main(): void {
+function main(argv: string[]): void {
   const { values } = parseArgs({
+    args: argv,
     options: { data: { type: 'string' }, epochs: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' } },
   });
   if (values.threads) flint.setNumThreads(Number(values.threads));
@@ -90,4 +92,4 @@ function main(): void {
   console.log(`Accuracy on the ${total} test images: ${((100 * correct) / total).toFixed(1)} %`);
 }
 
-if (require.main === module) main();
+if (require.main === module) runMain('usage: node dist/examples/cnn.js [--data DIR] [--epochs 1] [--seed 0] [--threads N]', main);

@@ -18,6 +18,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
+import { runMain } from './cli';
 
 const { nn, optim } = flint;
 type Tensor = flint.Tensor;
@@ -155,4 +156,4 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   if (nonFinite > 0) throw new Error(`gan: ${nonFinite} iterations had a non-finite loss`);
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) runMain('usage: node dist/examples/gan.js [--data DIR] [--epochs 10] [--limit N] [--samples gan_samples.png] [--out G.safetensors] [--seed 0] [--threads N]', main);

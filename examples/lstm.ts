@@ -7,6 +7,7 @@
 //   npx tsc -p tsconfig.json && node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--seed 0]
 import { parseArgs } from 'util';
 import * as flint from '../lib';
+import { runMain } from './cli';
 
 const { nn, optim } = flint;
 /** Runs the program with these command-line arguments; output goes to `log`. */
@@ -50,4 +51,4 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   log(`${steps} steps (${a.optim}): ${ms.toFixed(1)} ms, ${(ms / steps).toFixed(3)} ms a step`);
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) runMain('usage: node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--seed 0]', main);

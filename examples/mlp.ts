@@ -14,6 +14,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
+import { runMain } from './cli';
 
 const { nn, optim } = flint;
 type Tensor = flint.Tensor;
@@ -115,4 +116,4 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   }
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) runMain('usage: node dist/examples/mlp.js [--data DIR] [--epochs 3] [--limit N] [--out mlp.safetensors] [--seed 0] [--threads N]', main);

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, datasets, transforms } from '../lib/data';
+import { runMain } from './cli';
 
 const { nn, optim } = flint;
 type Tensor = flint.Tensor;
@@ -110,4 +111,4 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   log(`Accuracy of the network on the ${total} test images: ${((100 * correct) / total).toFixed(2)} %`);
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) runMain('usage: node dist/examples/rnn.js [--data DIR] [--epochs 1] [--cell lstm|gru|rnn] [--batches N] [--seed 0] [--threads N]', main);
