@@ -148,12 +148,12 @@ function usage(msg: string): never {
 
 // ---- measuring ----
 
-const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+export const now = (): number => Number(process.hrtime.bigint()) / 1e9;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Stats { gflops_median: number; gflops_p25: number; gflops_p75: number; gflops_best: number; us_per_call_median: number; n_samples: number; calls_per_sample: number }
 
-function quantile(sorted: number[], q: number): number {
+export function quantile(sorted: number[], q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos), hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
@@ -174,7 +174,7 @@ function stats(flop: number, secs: number[], calls: number): Stats {
   };
 }
 
-function round(x: number, d: number): number {
+export function round(x: number, d: number): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
 }
@@ -200,7 +200,7 @@ function timeSample(fn: () => void, k: number): number {
 }
 
 /** CPU time used by everyone (from /proc/stat) and by given processes, to see interference. */
-class CpuMonitor {
+export class CpuMonitor {
   private hz = 100; // USER_HZ is 100 on every Linux the addon builds for
   private ok = fs.existsSync('/proc/stat');
   private busy(): number {
@@ -438,7 +438,7 @@ function runSharedGemmBench(o: Opts, t: number, log: (s: string) => void): { cas
 
 // ---- (b) MLP training ----
 
-interface MlpResult { ok: boolean; error?: string; samples_per_s?: number; step_ms_median?: number; peak_rss_mb?: number; [k: string]: unknown }
+export interface ChildResult { ok: boolean; error?: string; samples_per_s?: number; step_ms_median?: number; peak_rss_mb?: number; [k: string]: unknown }
 
 type LoopMode = 'sync' | 'yield';
 
@@ -448,7 +448,7 @@ type LoopMode = 'sync' | 'yield';
  * the event loop a turn after every step (await setImmediate), as an async data pipeline does;
  * Node runs N-API finalizers (which free the native memory of collected tensors) only then.
  */
-async function mlpChild(threads: number, steps: number, warmup: number, mode: LoopMode): Promise<MlpResult> {
+async function mlpChild(threads: number, steps: number, warmup: number, mode: LoopMode): Promise<ChildResult> {
   const rssStart = process.resourceUsage().maxRSS / 1024;
   flint.setNumThreads(threads);
   flint.manualSeed(0);
@@ -504,7 +504,7 @@ async function mlpChild(threads: number, steps: number, warmup: number, mode: Lo
   };
 }
 
-function runJsonChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): MlpResult {
+export function runJsonChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): ChildResult {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
   if (r.error) return { ok: false, error: r.error.message };
   const last = (r.stdout || '').trim().split('\n').pop() ?? '';
@@ -516,7 +516,7 @@ function runJsonChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): MlpR
   }
 }
 
-interface MlpRow { threads: number; mode: LoopMode; flint: MlpResult; torch?: MlpResult; ratio_torch?: number }
+interface MlpRow { threads: number; mode: LoopMode; flint: ChildResult; torch?: ChildResult; ratio_torch?: number }
 
 function benchMlp(o: Opts, log: (s: string) => void): { rows: MlpRow[]; notes: string[] } {
   const rows: MlpRow[] = [];
@@ -526,9 +526,9 @@ function benchMlp(o: Opts, log: (s: string) => void): { rows: MlpRow[]; notes: s
     // torch at t threads: torch.set_num_threads(t) with OpenBLAS at t, and, since torch's OpenMP
     // pool and OpenBLAS's pool fight over the cores when both have t > 1 (the reference sheet
     // saw the MLP 3.6x slower so), also torch at 1 with OpenBLAS at t; the faster one is shown.
-    let torch: MlpResult | undefined;
+    let torch: ChildResult | undefined;
     if (o.python && script && fs.existsSync(o.python)) {
-      const tried: MlpResult[] = [];
+      const tried: ChildResult[] = [];
       for (const tt of t > 1 ? [t, 1] : [t]) {
         log(`mlp: torch (torch ${tt} thread${tt > 1 ? 's' : ''}, OpenBLAS ${t}), ${o.steps} steps...`);
         const tr = runJsonChild(o.python, [script, 'mlp', '--threads', String(tt), '--blas-threads', String(t), '--steps', String(o.steps),
@@ -557,15 +557,15 @@ function benchMlp(o: Opts, log: (s: string) => void): { rows: MlpRow[]; notes: s
 
 // ---- output ----
 
-function table(head: string[], body: (string | number)[][], right: boolean[]): string {
+export function table(head: string[], body: (string | number)[][], right: boolean[]): string {
   const cells = [head, ...body.map((r) => r.map(String))];
   const w = head.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
   const line = (r: string[]) => r.map((c, j) => (right[j] ? c.padStart(w[j]) : c.padEnd(w[j]))).join('  ').trimEnd();
   return [line(cells[0]), line(w.map((n) => '-'.repeat(n))), ...cells.slice(1).map(line)].join('\n');
 }
 
-const f1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
-const f2 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(2));
+export const f1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
+export const f2 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(2));
 
 function printGemm(rows: GemmRow[], o: Opts): string {
   const out: string[] = [];
