@@ -4,12 +4,13 @@
 // batches ('[%d, %5d] loss: %.3f'), the epoch time and the test accuracy.
 //
 // Run:  npx tsc -p tsconfig.json && node dist/examples/cnn.js --data ../shared/data/mnist
-//       options: --epochs N (1), --threads N, --seed N (0), --data DIR (else $FLINT_DATA/mnist or ./data/mnist)
+//       options: --epochs N (1), --limit N (the first N training and test images), --threads N, --seed N (0), --data DIR (else $FLINT_DATA/mnist or ./data/mnist)
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, datasets, transforms } from '../lib/data';
 import type { Tensor } from '../lib/tensor';
 import { runMain } from './cli';
+import { head } from './mlp';
 
 const { nn, F, optim } = flint;
 
@@ -42,22 +43,26 @@ export class SimpleCNN extends nn.Module {
 function main(argv: string[]): void {
   const { values } = parseArgs({
     args: argv,
-    options: { data: { type: 'string' }, epochs: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      data: { type: 'string' }, epochs: { type: 'string' }, limit: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
+    },
   });
   if (values.threads) flint.setNumThreads(Number(values.threads));
   flint.manualSeed(Number(values.seed ?? 0));
   const epochs = Number(values.epochs ?? 1);
 
   const transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
-  const trainSet = new datasets.MNIST({ root: values.data, train: true, transform });
-  const testSet = new datasets.MNIST({ root: values.data, train: false, transform });
+  const limit = values.limit ? Number(values.limit) : undefined;
+  const mnistTrain = new datasets.MNIST({ root: values.data, train: true, transform });
+  const trainSet = head(mnistTrain, limit);
+  const testSet = head(new datasets.MNIST({ root: values.data, train: false, transform }), limit);
   const trainLoader = new DataLoader(trainSet, { batchSize: 64, shuffle: true });
   const testLoader = new DataLoader(testSet, { batchSize: 1000 });
 
   const model = new SimpleCNN();
   const criterion = new nn.CrossEntropyLoss();
   const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
-  console.log(`SimpleCNN on MNIST (${trainSet.root}), Adam lr 0.001, batch 64, ${flint.getNumThreads()} threads`);
+  console.log(`SimpleCNN on ${trainSet.length} MNIST images (${mnistTrain.root}), Adam lr 0.001, batch 64, ${flint.getNumThreads()} threads`);
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     model.train();
@@ -92,4 +97,4 @@ function main(argv: string[]): void {
   console.log(`Accuracy on the ${total} test images: ${((100 * correct) / total).toFixed(1)} %`);
 }
 
-if (require.main === module) runMain('usage: node dist/examples/cnn.js [--data DIR] [--epochs 1] [--seed 0] [--threads N]', main);
+if (require.main === module) runMain('usage: node dist/examples/cnn.js [--data DIR] [--epochs 1] [--limit N] [--seed 0] [--threads N]', main);

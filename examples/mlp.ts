@@ -36,7 +36,8 @@ function defaultData(): string {
 }
 
 /** The first `limit` items of a dataset (all of it without a limit). */
-function head<S>(ds: flint.Dataset<S>, limit?: number): flint.Dataset<S> {
+/** The first `limit` samples of a dataset (all of it without a limit). */
+export function head<S>(ds: flint.Dataset<S>, limit?: number): flint.Dataset<S> {
   if (limit === undefined || limit >= ds.length) return ds;
   return new Subset(ds, Int32Array.from({ length: limit }, (_, i) => i));
 }
