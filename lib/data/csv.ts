@@ -32,6 +32,11 @@ export interface CSVDatasetOptions {
    * 'float32' / 'float64': numeric targets (regression).
    */
   labelDtype?: 'int64' | 'float32' | 'float64';
+  /**
+   * int64 labels: the number of classes the model predicts; a numeric label outside
+   * [0, numClasses) is an error naming its line (string labels: more distinct names than this).
+   */
+  numClasses?: number;
   /** dtype of the features (default 'float32') */
   dtype?: 'float32' | 'float64';
 }
@@ -166,6 +171,11 @@ export class CSVDataset extends Dataset<[any, any]> {
       if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new TypeError(`${op}: ${k} must be a function (a transform)`);
     }
     if (opts.label === undefined) throw new TypeError(`${op}: options.label (the label column's name) is required`);
+    const numClasses = opts.numClasses;
+    if (numClasses !== undefined && (!Number.isSafeInteger(numClasses) || numClasses < 1 || labelDtype !== 'int64')) {
+      throw new TypeError(`${op}: numClasses must be a positive integer with int64 labels but got ${JSON.stringify(numClasses)}` +
+        (labelDtype !== 'int64' ? ` (labelDtype ${labelDtype})` : ''));
+    }
     this.path = path.resolve(file);
     this.transform = opts.transform;
     this.targetTransform = opts.targetTransform;
@@ -262,6 +272,10 @@ export class CSVDataset extends Dataset<[any, any]> {
             throw new RangeError(`${op}: line ${lines[r]} of ${where}, label column '${cols[li]}': class labels must be non-negative ` +
               `integers but got '${raw[r]}' (pass labelDtype: 'float32' for numeric targets)`);
           }
+          if (numClasses !== undefined && v! >= numClasses) {
+            throw new RangeError(`${op}: line ${lines[r]} of ${where}, label column '${cols[li]}': label ${raw[r]} is outside the ` +
+              `${numClasses} classes (0 to ${numClasses - 1}) given by numClasses`);
+          }
         });
         this.targets = ops.tensor(BigInt64Array.from(nums as number[], (v) => BigInt(v)), { dtype: 'int64', shape: [nr] });
       } else {
@@ -269,6 +283,10 @@ export class CSVDataset extends Dataset<[any, any]> {
           if (s === '') throw new TypeError(`${op}: line ${lines[r]} of ${where}, label column '${cols[li]}': the cell is empty`);
         });
         classes = [...new Set(raw)].sort();
+        if (numClasses !== undefined && classes.length > numClasses) {
+          throw new RangeError(`${op}: the label column '${cols[li]}' of ${where} holds ${classes.length} distinct classes ` +
+            `(${classes.slice(0, 12).join(', ')}${classes.length > 12 ? ', ...' : ''}) but numClasses is ${numClasses}`);
+        }
         const idx = new Map(classes.map((c, k) => [c, k]));
         this.targets = ops.tensor(BigInt64Array.from(raw, (s) => BigInt(idx.get(s)!)), { dtype: 'int64', shape: [nr] });
       }

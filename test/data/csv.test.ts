@@ -103,6 +103,16 @@ describe('errors name the file, the line and the column', () => {
       /line 2 of .*, label column 'y': expected a number but got 'cat' \(labelDtype float32\)/);
     expect(() => new CSVDataset(csv('a,y\n1,cat\n2,\n'), { label: 'y' })).toThrow(/line 3 of .*, label column 'y': the cell is empty/);
   });
+  test('a label outside the class count (numClasses)', () => {
+    const f = csv('a,y\n1,0\n2,2\n3,9\n');
+    expect(new CSVDataset(f, { label: 'y', numClasses: 10 }).targets.toArray()).toEqual([0, 2, 9]);
+    expect(() => new CSVDataset(f, { label: 'y', numClasses: 3 })).toThrow(
+      `CSVDataset: line 4 of ${f}, label column 'y': label 9 is outside the 3 classes (0 to 2) given by numClasses`);
+    expect(() => new CSVDataset(csv('a,y\n1,cat\n2,dog\n3,emu\n'), { label: 'y', numClasses: 2 })).toThrow(
+      /the label column 'y' of .* holds 3 distinct classes \(cat, dog, emu\) but numClasses is 2/);
+    expect(() => new CSVDataset(f, { label: 'y', numClasses: 0 })).toThrow('CSVDataset: numClasses must be a positive integer with int64 labels but got 0');
+    expect(() => new CSVDataset(f, { label: 'y', numClasses: 3, labelDtype: 'float32' })).toThrow(/numClasses must be .* \(labelDtype float32\)/);
+  });
   test('empty file, header only, bad quotes, duplicates, bad options, missing file', () => {
     const e = csv('');
     expect(() => new CSVDataset(e, { label: 'y' })).toThrow(`CSVDataset: ${e} is empty`);
