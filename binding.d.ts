@@ -42,7 +42,13 @@ export interface Binding {
   maxDim(a: NativeTensor, dim: number, keepdim: boolean): [NativeTensor, NativeTensor];
   matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
   linear(x: NativeTensor, w: NativeTensor, b: NativeTensor | null): NativeTensor;
-  gemm(kernel: 'blis' | 'naive', a: NativeTensor, b: NativeTensor): NativeTensor;
+  /**
+   * 2-D float32 product through a chosen path (tests, benchmarks). out: a contiguous [M, N]
+   * tensor written and returned (as numpy's out=); bias [N] (or [M] with biasPerRow) and relu:
+   * the GEMM's epilogue, C = relu?(A @ B + bias).
+   */
+  gemm(kernel: 'blis' | 'naive', a: NativeTensor, b: NativeTensor, out?: NativeTensor | null, bias?: NativeTensor | null,
+    biasPerRow?: boolean, relu?: boolean): NativeTensor;
   /** reduction: 0 none, 1 mean, 2 sum */
   crossEntropy(logits: NativeTensor, target: NativeTensor, reduction: number): NativeTensor;
   crossEntropyBackward(logits: NativeTensor, target: NativeTensor, grad: NativeTensor, reduction: number): NativeTensor;

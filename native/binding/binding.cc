@@ -301,8 +301,10 @@ FLINT_FN(Linear) {
   });
 }
 
-// gemm(kernel, a, b, transA, transB): 2-D product through a chosen path, for tests and
-// benchmarks. kernel: "blis" (the production path) or "naive" (the oracle).
+// gemm(kernel, a, b, out?, bias?, biasPerRow?, relu?): 2-D float32 product through a chosen
+// path, for tests and benchmarks. kernel: "blis" (the production path) or "naive" (the
+// oracle). out: a contiguous [M, N] float32 tensor written in place and returned (as numpy's
+// out=); else a new one. bias ([N], or [M] with biasPerRow) and relu: the GEMM's epilogue.
 FLINT_FN(Gemm) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
     std::string which = info[0].ToString().Utf8Value();
@@ -313,15 +315,29 @@ FLINT_FN(Gemm) {
     int64_t M = a.shape[0], K = a.shape[1], N = b.shape[1];
     if (b.shape[0] != K) throw RangeError("gemm: shapes " + shape_str(a.shape) + " and " + shape_str(b.shape) + " cannot be multiplied");
     Context& ctx = inst(env).ctx;
-    Tensor c = ctx.empty({M, N}, DType::F32);
+    Tensor hold_out, hold_bias;
+    const Tensor* out = info.Length() > 3 ? opt_tensor_arg(info, 3, "gemm", "out", hold_out) : nullptr;
+    const Tensor* bias = info.Length() > 4 ? opt_tensor_arg(info, 4, "gemm", "bias", hold_bias) : nullptr;
+    bool per_row = info.Length() > 5 && bool_arg(info, 5);
+    bool relu = info.Length() > 6 && bool_arg(info, 6);
+    if (out && (out->dtype != DType::F32 || out->shape != Shape{M, N} || !out->is_contiguous()))
+      throw TypeError("gemm: expected out to be a contiguous float32 tensor of shape " + shape_str({M, N}) + " but got " +
+                      shape_str(out->shape));
+    int64_t blen = per_row ? M : N;
+    if (bias && (bias->dtype != DType::F32 || bias->shape != Shape{blen} || !bias->is_contiguous()))
+      throw TypeError("gemm: expected bias to be a contiguous float32 tensor of shape [" + std::to_string(blen) +
+                      "] but got " + shape_str(bias->shape));
+    Tensor c = out ? *out : ctx.empty({M, N}, DType::F32);
+    Epilogue<float> epi{bias ? bias->data<float>() : nullptr, per_row, relu};
     if (which == "naive")
       gemm_naive_f32(M, N, K, 1.0f, a.data<float>(), a.strides[0], a.strides[1], b.data<float>(), b.strides[0],
-                     b.strides[1], 0.0f, c.data<float>(), N);
+                     b.strides[1], 0.0f, c.data<float>(), N, &epi);
     else if (which == "blis")
       gemm_f32(ctx.pool.get(), M, N, K, 1.0f, a.data<float>(), a.strides[0], a.strides[1], b.data<float>(),
-               b.strides[0], b.strides[1], 0.0f, c.data<float>(), N);
+               b.strides[0], b.strides[1], 0.0f, c.data<float>(), N, &epi);
     else
       throw RangeError("gemm: unknown kernel '" + which + "' (expected blis or naive)");
+    if (out) return info[3];
     return wrap(env, c);
   });
 }

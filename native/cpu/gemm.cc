@@ -1,7 +1,9 @@
 // BLIS-style GEMM driver: loops jc (NC) -> pc (KC) -> [pack B] -> ic (MC) -> [pack A] ->
 // jr (NR) -> ir (MR) -> micro-kernel, in one parallel region per call (threads own rectangles
 // of C). Packing goes to the pool's per-thread scratch (no static buffers: threads and
-// workers share code). M == 1 goes to gemv, tiny products to a loop without packing.
+// workers share code). M == 1 goes to gemv, tiny products to a loop without packing, narrow
+// ones (N <= 12) to dot products along K; C at most 64 columns wide reads A in place.
+// An optional epilogue adds a bias (per column or per row) and applies ReLU in the store.
 #include "cpu/gemm.h"
 
 #include <algorithm>
@@ -24,29 +26,41 @@ constexpr int64_t kSerialMacs = int64_t(1) << 18;
 
 template <class T>
 struct Blocking {
-  static constexpr int64_t MR = 6, NR = 16, KC = 256, MC = 72, NC = 4080;
+  static constexpr int64_t MR = 6, NR = 16, KC = 256, KC_MAX = 320, MC = 72, NC = 4080;
 };
 template <>
 struct Blocking<double> {
-  static constexpr int64_t MR = 6, NR = 8, KC = 256, MC = 72, NC = 4080;
+  static constexpr int64_t MR = 6, NR = 8, KC = 256, KC_MAX = 320, MC = 72, NC = 4080;
 };
+
+// The TileOut store of one value (gemm.h): relu?(alpha * acc + beta * c + bn + bm).
+template <class T>
+inline T tile_value(T acc, const T* c, const TileOut<T>& o, const T* bn, const T* bm) {
+  T v = o.beta == T(0) ? o.alpha * acc : o.alpha * acc + o.beta * *c;
+  if (bn) v += *bn;
+  if (bm) v += *bm;
+  if (o.relu) v = std::max(v, T(0));
+  return v;
+}
 
 // Portable micro-kernel: plain loops the compiler vectorises for the baseline ISA.
 template <class T, int MR, int NR>
-void ukernel_portable(int64_t kc, const T* a, const T* b, T* c, int64_t rsc, int64_t m, int64_t n, T alpha,
-                      T beta) {
+void ukernel_portable(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* b, T* c, int64_t rsc, int64_t m,
+                      int64_t n, const TileOut<T>& o) {
   T acc[MR][NR] = {};
+  int64_t off[MR];
+  for (int i = 0; i < MR; i++) off[i] = std::min<int64_t>(i, m - 1) * ars;
   for (int64_t p = 0; p < kc; p++) {
     for (int i = 0; i < MR; i++) {
-      T ai = a[i];
+      T ai = a[off[i]];
       for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
     }
-    a += MR;
+    a += acs;
     b += NR;
   }
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++)
-      c[i * rsc + j] = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c[i * rsc + j];
+      c[i * rsc + j] = tile_value(acc[i][j], c + i * rsc + j, o, o.bn ? o.bn + j : nullptr, o.bm ? o.bm + i : nullptr);
 }
 
 // Portable packing (the contracts are in gemm.h). Rows/columns past the edge are zero.
@@ -132,7 +146,27 @@ struct Kernels {
   UKernel<T> ukr;
   PackFn<T> pack_a, pack_b;
   GemvFn<T> gemv;  // rsb == 1 or csb == 1 only
+  DotFn<T> dot;    // null: narrow products go through the BLIS loops
 };
+
+// The bias / ReLU part of an epilogue over C[0:M, 0:N] (after a path that stored
+// alpha * A @ B + beta * C): row and column offsets i0, j0 index the bias.
+template <class T>
+void epilogue_pass(int64_t M, int64_t N, T* C, int64_t rsc, const Epilogue<T>* e, int64_t i0 = 0, int64_t j0 = 0) {
+  if (!e || (!e->bias && !e->relu)) return;
+  for (int64_t i = 0; i < M; i++) {
+    T* c = C + i * rsc;
+    if (e->bias && e->bias_per_row) {
+      T b = e->bias[i0 + i];
+      for (int64_t j = 0; j < N; j++) c[j] += b;
+    } else if (e->bias) {
+      const T* b = e->bias + j0;
+      for (int64_t j = 0; j < N; j++) c[j] += b[j];
+    }
+    if (e->relu)
+      for (int64_t j = 0; j < N; j++) c[j] = std::max(c[j], T(0));
+  }
+}
 
 template <class T>
 void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc) {
@@ -204,30 +238,62 @@ void gemm_gemv(ThreadPool* pool, const Kernels<T>& k, int64_t N, int64_t K, T al
   });
 }
 
+// K block size: at most KC_MAX in one block (B's kc x NR micro-panel and A's MR x kc one stay
+// in L1); past that, blocks of about KC, equal but for rounding, so no block is a thin
+// remainder (K = 288 was 256 + 32: the 32-deep block paid a full C load and store per tile).
+// Depends on K only, so the summation order does not depend on the thread count.
+template <class T>
+int64_t kc_block(int64_t K) {
+  using Bk = Blocking<T>;
+  if (K <= Bk::KC_MAX) return K;
+  int64_t blocks = (K + Bk::KC - 1) / Bk::KC;
+  return (K + blocks - 1) / blocks;
+}
+
+// Whether the micro-kernel reads A in place instead of packing it: when C is at most a few
+// NR-panels wide, each A block is used by that few panels and packing it costs about as much
+// as the loads it saves (sq64, fc3 and conv2_im2col had 15-25% of their time in pack_a).
+// Rows contiguous (csa == 1) or columns contiguous (rsa == 1) only.
+template <class T>
+bool a_in_place(int64_t N, int64_t rsa, int64_t csa) {
+  return N <= 4 * Blocking<T>::NR && (csa == 1 || rsa == 1);
+}
+
 // The BLIS loops over one rectangle of C, [m0, m1) x [n0, n1): jc (NC) -> pc (KC) -> pack B
 // -> ic (MC) -> pack A -> jr (NR) -> ir (MR) -> micro-kernel. Ap holds MC x KC (+ slack),
-// Bp KC x min(NC, n1 - n0) rounded up to NR.
+// Bp KC x min(NC, n1 - n0) rounded up to NR. The epilogue's bias and ReLU go to the last K block.
 template <class T>
 void blis_rect(const Kernels<T>& k, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha,
                const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
-               int64_t rsc, T* Ap, T* Bp) {
+               int64_t rsc, T* Ap, T* Bp, const Epilogue<T>* epi, bool direct_a) {
   using Bk = Blocking<T>;
-  constexpr int64_t MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
+  constexpr int64_t MR = Bk::MR, NR = Bk::NR, MC = Bk::MC, NC = Bk::NC;
+  const int64_t KB = kc_block<T>(K);
+  // A in place: element (i, p) at ars * i + acs * p from the block's corner.
+  const int64_t ars = csa == 1 ? rsa : 1, acs = csa == 1 ? 1 : csa;
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = std::min(NC, n1 - jc);
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      int64_t kc = std::min(KC, K - pc);
-      T beta_eff = pc == 0 ? beta : T(1);
+    for (int64_t pc = 0; pc < K; pc += KB) {
+      int64_t kc = std::min(KB, K - pc);
+      bool last = pc + kc >= K;
+      TileOut<T> o{alpha, pc == 0 ? beta : T(1), nullptr, nullptr, last && epi && epi->relu};
       k.pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         int64_t mc = std::min(MC, m1 - ic);
-        k.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);
+        if (!direct_a) k.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           int64_t nr = std::min(NR, nc - jr);
           const T* bp = Bp + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += MR)
-            k.ukr(kc, Ap + ir * kc, bp, C + (ic + ir) * rsc + jc + jr, rsc, std::min(MR, mc - ir), nr, alpha,
-                  beta_eff);
+          if (last && epi && epi->bias && !epi->bias_per_row) o.bn = epi->bias + jc + jr;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            if (last && epi && epi->bias && epi->bias_per_row) o.bm = epi->bias + ic + ir;
+            T* c = C + (ic + ir) * rsc + jc + jr;
+            int64_t m = std::min(MR, mc - ir);
+            if (direct_a)
+              k.ukr(kc, A + (ic + ir) * rsa + pc * csa, ars, acs, bp, c, rsc, m, nr, o);
+            else
+              k.ukr(kc, Ap + ir * kc, 1, MR, bp, c, rsc, m, nr, o);
+          }
         }
       }
     }
@@ -242,9 +308,10 @@ void blis_rect(const Kernels<T>& k, int64_t m0, int64_t m1, int64_t n0, int64_t 
 // same order whatever the cut, so results do not depend on the thread count.
 template <class T>
 void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-               int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc) {
+               int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc,
+               const Epilogue<T>* epi) {
   using Bk = Blocking<T>;
-  constexpr int64_t MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
+  constexpr int64_t MR = Bk::MR, NR = Bk::NR, MC = Bk::MC, NC = Bk::NC;
   int64_t nthreads = pool->num_threads();
   int64_t mu = (M + MR - 1) / MR, nu = (N + NR - 1) / NR;
   int64_t ntasks = 1;
@@ -258,9 +325,10 @@ void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int6
     ntasks = std::min(units, nthreads);
     while (ntasks < 4 * nthreads && 2 * ntasks <= units && 2 * ntasks * 256 <= len) ntasks *= 2;
   }
-  int64_t kcap = std::min(KC, K);
+  bool direct_a = a_in_place<T>(N, rsa, csa);
+  int64_t kcap = kc_block<T>(K);
   int64_t ncap = along_n ? std::min(NC, ((nu + ntasks - 1) / ntasks) * NR) : std::min(NC, nu * NR);
-  size_t a_elems = (size_t)(MC * kcap + 64), b_elems = (size_t)(ncap * kcap + 64);
+  size_t a_elems = direct_a ? 0 : (size_t)(MC * kcap + 64), b_elems = (size_t)(ncap * kcap + 64);
   auto task = [&](int64_t t, int slot) {
     int64_t m0 = 0, m1 = M, n0 = 0, n1 = N;
     if (along_n) {
@@ -279,17 +347,68 @@ void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int6
       own.reset(new T[a_elems + b_elems]);
       buf = own.get();
     }
-    blis_rect<T>(k, m0, m1, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, buf, buf + a_elems);
+    blis_rect<T>(k, m0, m1, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, buf, buf + a_elems, epi,
+                 direct_a);
   };
   pool->run(ntasks, TaskRef(task));
 }
 
-const Kernels<float>& f32_kernels() {
-  static const Kernels<float> portable{"portable-6x16", ukernel_portable<float, 6, 16>, pack_a_portable<float, 6>,
-                                       pack_b_portable<float, 16>, gemv_portable<float>};
+// Narrow products (N <= kDotMaxN, e.g. the classifier layer's N = 10) as dot products along K:
+// the 6 x 16 micro-kernel would spend 16 lanes on 10 columns. Needs A's rows contiguous
+// (csa == 1); W = B^T is read in place when B's columns are contiguous (B = W^T, Linear's
+// weight) and transposed into scratch when B's rows are. Threads split M in 4-row units.
+constexpr int64_t kDotMaxN = 12;
+
+template <class T>
+bool dot_fits(const Kernels<T>& k, int64_t N, int64_t K, int64_t csa, int64_t rsb, int64_t csb) {
+  return k.dot && N <= kDotMaxN && K >= 16 && csa == 1 && (rsb == 1 || csb == 1);
+}
+
+template <class T>
+void gemm_dot(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+              int64_t rsa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, const Epilogue<T>* epi) {
+  int64_t units = (M + 3) / 4;
+  int64_t ntasks = M * N * K > kSerialMacs ? std::min<int64_t>(units, pool->num_threads()) : 1;
+  bool copy_w = rsb != 1;
+  auto task = [&](int64_t t, int slot) {
+    int64_t m0 = std::min(M, units * t / ntasks * 4), m1 = std::min(M, units * (t + 1) / ntasks * 4);
+    if (m0 >= m1) return;
+    const T* W = B;
+    int64_t rsw = csb;
+    std::unique_ptr<T[]> own;
+    if (copy_w) {
+      T* w;
+      if (slot >= 0) {
+        w = static_cast<T*>(pool->scratch(slot, (size_t)(N * K) * sizeof(T)));
+      } else {
+        own.reset(new T[N * K]);
+        w = own.get();
+      }
+      for (int64_t p = 0; p < K; p++)
+        for (int64_t j = 0; j < N; j++) w[j * K + p] = B[p * rsb + j];
+      W = w;
+      rsw = K;
+    }
+    TileOut<T> o{alpha, beta, nullptr, nullptr, epi && epi->relu};
+    if (epi && epi->bias) (epi->bias_per_row ? o.bm : o.bn) = epi->bias_per_row ? epi->bias + m0 : epi->bias;
+    k.dot(m1 - m0, N, K, A + m0 * rsa, rsa, W, rsw, C + m0 * rsc, rsc, o);
+  };
+  pool->run(ntasks, TaskRef(task));
+}
+
+template <class T>
+Kernels<T> kernels_portable(const char* name) {
+  using Bk = Blocking<T>;
+  return Kernels<T>{name, ukernel_portable<T, Bk::MR, Bk::NR>, pack_a_portable<T, Bk::MR>,
+                    pack_b_portable<T, Bk::NR>, gemv_portable<T>, nullptr};
+}
+
+// Chosen once per process (FLINT_GEMM_KERNEL and cpuid are read at the first call).
+const Kernels<float>& pick_f32() {
+  static const Kernels<float> portable = kernels_portable<float>("portable-6x16");
 #if defined(__x86_64__) || defined(_M_X64)
   static const Kernels<float> avx2{"avx2-6x16", ukernel_f32_avx2_6x16, pack_a_f32_avx2_6, pack_b_f32_avx2_16,
-                                   gemv_f32_avx2};
+                                   gemv_f32_avx2, dot_f32_avx2};
   const char* force = std::getenv("FLINT_GEMM_KERNEL");
   bool want_portable = force && std::string(force) == "portable";
   if (!want_portable && cpu_has_avx2_fma()) return avx2;
@@ -297,26 +416,35 @@ const Kernels<float>& f32_kernels() {
   return portable;
 }
 
+const Kernels<float>& f32_kernels() {
+  static const Kernels<float>& k = pick_f32();
+  return k;
+}
+
 const Kernels<double>& f64_kernels() {
-  static const Kernels<double> portable{"portable-6x8", ukernel_portable<double, 6, 8>, pack_a_portable<double, 6>,
-                                        pack_b_portable<double, 8>, gemv_portable<double>};
+  static const Kernels<double> portable = kernels_portable<double>("portable-6x8");
   return portable;
 }
 
 template <class T>
 void gemm_any(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-              int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc) {
+              int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc,
+              const Epilogue<T>* epi) {
   if (M == 0 || N == 0) return;
   if (K == 0 || alpha == T(0)) {
     scale_c(M, N, beta, C, rsc);
-    return;
-  }
-  if (M == 1)
+    epilogue_pass(M, N, C, rsc, epi);
+  } else if (M == 1) {
     gemm_gemv<T>(pool, k, N, K, alpha, A, csa, B, rsb, csb, beta, C);
-  else if (M * N * K <= 24 * 24 * 24)
+    epilogue_pass(M, N, C, rsc, epi);
+  } else if (M * N * K <= 24 * 24 * 24) {
     gemm_small<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
-  else
-    gemm_blis<T>(pool, k, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+    epilogue_pass(M, N, C, rsc, epi);
+  } else if (dot_fits(k, N, K, csa, rsb, csb)) {
+    gemm_dot<T>(pool, k, M, N, K, alpha, A, rsa, B, rsb, csb, beta, C, rsc, epi);
+  } else {
+    gemm_blis<T>(pool, k, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
+  }
 }
 
 }  // namespace
@@ -333,17 +461,20 @@ bool cpu_has_avx2_fma() {
 const char* gemm_kernel_name() { return f32_kernels().name; }
 
 void gemm_f32(ThreadPool* pool, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
-              int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc) {
-  gemm_any<float>(pool, f32_kernels(), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+              int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc,
+              const Epilogue<float>* epi) {
+  gemm_any<float>(pool, f32_kernels(), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
 }
 
 void gemm_f64(ThreadPool* pool, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t rsa,
-              int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc) {
-  gemm_any<double>(pool, f64_kernels(), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+              int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc,
+              const Epilogue<double>* epi) {
+  gemm_any<double>(pool, f64_kernels(), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
 }
 
 void gemm_naive_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa, int64_t csa,
-                    const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc) {
+                    const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc,
+                    const Epilogue<float>* epi) {
   for (int64_t i = 0; i < M; i++)
     for (int64_t j = 0; j < N; j++) {
       double s = 0;
@@ -351,6 +482,7 @@ void gemm_naive_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A
       float* c = C + i * rsc + j;
       *c = beta == 0.0f ? alpha * (float)s : alpha * (float)s + beta * *c;
     }
+  epilogue_pass(M, N, C, rsc, epi);
 }
 
 }  // namespace flint

@@ -16,13 +16,35 @@ struct MatRef {
   int64_t rs, cs;
 };
 
-// Micro-kernel contract: C[m x n] = alpha * A_panel * B_panel + beta * C, m <= MR, n <= NR.
-// A_panel is kc x MR (column of MR values per k), B_panel is kc x NR (row of NR per k).
-// When beta == 0, C is not read. Edges (m < MR or n < NR) are handled inside: only the
-// m x n corner of C is read or written.
+// What happens to a tile of C after its product: C = relu?(alpha * A @ B + beta * C + bias),
+// bias per column (bias[j], Linear's) or per row (bias[i], convolution's output channels).
+// A null Epilogue (the default) is C = alpha * A @ B + beta * C.
 template <class T>
-using UKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t rsc, int64_t m, int64_t n, T alpha,
-                         T beta);
+struct Epilogue {
+  const T* bias = nullptr;
+  bool bias_per_row = false;
+  bool relu = false;
+};
+
+// The store of one micro-tile: C[i, j] = relu?(alpha * acc[i, j] + beta * C[i, j] + bn[j] + bm[i]),
+// in that order (beta == 0: C not read; bn / bm null: no term; relu false: none). The driver
+// passes the bias and relu on the last K block only.
+template <class T>
+struct TileOut {
+  T alpha, beta;
+  const T* bn;  // bias at this tile's column 0, or null
+  const T* bm;  // bias at this tile's row 0, or null
+  bool relu;
+};
+
+// Micro-kernel contract: C[m x n] (row stride rsc) = the TileOut store of A_sub * B_panel, m <= MR,
+// n <= NR. A_sub element (i, p) is a[i * ars + p * acs]: a packed panel (ars = 1, acs = MR) or A
+// read in place (rows: ars = rsa, acs = 1; columns: ars = 1, acs = csa); rows i >= m are never
+// read. B_panel is kc x NR (row of NR per k). Edges (m < MR or n < NR) are handled inside: only
+// the m x n corner of C is read or written.
+template <class T>
+using UKernel = void (*)(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* b, T* c, int64_t rsc, int64_t m,
+                         int64_t n, const TileOut<T>& out);
 // Packing contracts (MR = 6, NR = 16 for float32):
 // PackA: A[0:mc, 0:kc] into ceil(mc / MR) panels of kc x MR, panel after panel (rows past mc
 //   are zero). May write up to 8 elements past the last panel (the buffer has that slack).
@@ -36,26 +58,37 @@ using PackFn = void (*)(int64_t rows, int64_t cols, const T* X, int64_t rs, int6
 template <class T>
 using GemvFn = void (*)(int64_t N, int64_t K, T alpha, const T* x, const T* B, int64_t rsb, int64_t csb, T beta,
                         T* y);
+// Dot-product kernel for narrow products (N small, A rows and W rows contiguous along K):
+// C[i, j] = TileOut store of dot(A[i, 0:K], W[j, 0:K]) for i < M, j < N, bn / bm indexed from
+// C's row 0 / column 0. Every C[i, j] is summed in an order that depends on K only.
+template <class T>
+using DotFn = void (*)(int64_t M, int64_t N, int64_t K, const T* A, int64_t rsa, const T* W, int64_t rsw, T* C,
+                       int64_t rsc, const TileOut<T>& out);
 
 void gemm_f32(ThreadPool* pool, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
-              int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc);
+              int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc,
+              const Epilogue<float>* epi = nullptr);
 void gemm_f64(ThreadPool* pool, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t rsa,
-              int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc);
+              int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc,
+              const Epilogue<double>* epi = nullptr);
 
-// The oracle: a triple loop, kept for tests.
+// The oracle: a triple loop (double sums), kept for tests; the epilogue as gemm_f32's.
 void gemm_naive_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa, int64_t csa,
-                    const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc);
+                    const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc,
+                    const Epilogue<float>* epi = nullptr);
 
 // AVX2+FMA kernels (gemm_avx2.cc, compiled with -mavx2 -mfma; called only when cpuid reports both).
-void ukernel_f32_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t rsc, int64_t m,
-                           int64_t n, float alpha, float beta);
+void ukernel_f32_avx2_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
+                           int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
 void pack_a_f32_avx2_6(int64_t mc, int64_t kc, const float* A, int64_t rsa, int64_t csa, float* out);
 void pack_b_f32_avx2_16(int64_t kc, int64_t nc, const float* B, int64_t rsb, int64_t csb, float* out);
 void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const float* B, int64_t rsb, int64_t csb,
                    float beta, float* y);
+void dot_f32_avx2(int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, const float* W, int64_t rsw, float* C,
+                  int64_t rsc, const TileOut<float>& out);
 bool cpu_has_avx2_fma();
-// Name of the micro-kernel in use ("avx2-6x16" or "portable-6x16"); FLINT_GEMM_KERNEL=portable forces it
-// (with the portable packing and gemv).
+// Name of the micro-kernel in use ("avx2-6x16" or "portable-6x16");
+// FLINT_GEMM_KERNEL=portable forces the portable one (with the portable packing and gemv).
 const char* gemm_kernel_name();
 
 }  // namespace flint

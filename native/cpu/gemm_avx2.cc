@@ -1,9 +1,11 @@
 // AVX2+FMA sgemm kernels: the 6 x 16 micro-kernel, the A/B packing routines (8 x 8 register
-// transposes for the transposing layouts) and gemv. Contracts in cpu/gemm.h.
+// transposes for the transposing layouts), gemv and the dot-product kernel for narrow products.
+// Contracts in cpu/gemm.h.
 // Compiled with -mavx2 -mfma; called only when cpuid reports both.
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "cpu/gemm.h"
 
@@ -39,26 +41,40 @@ inline void transpose8(__m256& r0, __m256& r1, __m256& r2, __m256& r3, __m256& r
   r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-// One row of the micro-tile: C[0:n] = alpha * (lo, hi) + beta * C, n <= 16.
-inline void store_row(float* c, __m256 lo, __m256 hi, int64_t n, __m256 va, float beta) {
-  __m256 vb = _mm256_set1_ps(beta);
-  if (n == 16) {
-    lo = _mm256_mul_ps(va, lo);
-    hi = _mm256_mul_ps(va, hi);
-    if (beta != 0.0f) {
-      lo = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), lo);
-      hi = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), hi);
-    }
-    _mm256_storeu_ps(c, lo);
-    _mm256_storeu_ps(c + 8, hi);
-    return;
-  }
-  __m256i m0 = lane_mask(n), m1 = lane_mask(n - 8);
+// One row of the micro-tile, the TileOut store (gemm.h): C[0:n] = relu?(alpha * (lo, hi) + beta * C
+// + (blo, bhi) + bm), n <= 16, with m0 / m1 the lane masks of n and n - 8. Arguments are values,
+// not the TileOut: a float store to C could alias its fields and force reloads per row.
+inline void store_row(float* c, __m256 lo, __m256 hi, int64_t n, __m256i m0, __m256i m1, __m256 va, float beta,
+                      bool has_bn, __m256 blo, __m256 bhi, const float* bm, bool relu) {
   lo = _mm256_mul_ps(va, lo);
   hi = _mm256_mul_ps(va, hi);
   if (beta != 0.0f) {
-    lo = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), lo);
-    if (n > 8) hi = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m1), hi);
+    __m256 vb = _mm256_set1_ps(beta);
+    if (n == 16) {
+      lo = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), lo);
+      hi = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), hi);
+    } else {
+      lo = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), lo);
+      if (n > 8) hi = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m1), hi);
+    }
+  }
+  if (has_bn) {
+    lo = _mm256_add_ps(lo, blo);
+    hi = _mm256_add_ps(hi, bhi);
+  }
+  if (bm) {
+    __m256 v = _mm256_broadcast_ss(bm);
+    lo = _mm256_add_ps(lo, v);
+    hi = _mm256_add_ps(hi, v);
+  }
+  if (relu) {  // max(0, x): NaN stays NaN, as torch.relu
+    lo = _mm256_max_ps(_mm256_setzero_ps(), lo);
+    hi = _mm256_max_ps(_mm256_setzero_ps(), hi);
+  }
+  if (n == 16) {
+    _mm256_storeu_ps(c, lo);
+    _mm256_storeu_ps(c + 8, hi);
+    return;
   }
   _mm256_maskstore_ps(c, m0, lo);
   if (n > 8) _mm256_maskstore_ps(c + 8, m1, hi);
@@ -71,7 +87,18 @@ namespace {
 // The k loop alone, out of line: 12 accumulators + 2 B vectors + 2 A broadcasts are all 16
 // ymm registers, and with alpha/beta live across the loop GCC spilled an accumulator (an
 // extra load and store per k: sq512 at 47 instead of 85 GFLOP/s). acc: [6][2] vectors.
-__attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, const float* b, __m256* acc) {
+// A(i, p) = a[i * ars + p * acs] (packed or in place); rows past m repeat row m - 1, so a
+// tile on the M edge never reads past A. Packed (a full panel: ars = 1, acs = 6, m = 6): the
+// offsets are constants (register-indexed broadcasts cost 1-3% on sq128 / fc1_bwd_w).
+template <bool kPacked>
+__attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m,
+                                                 const float* b, __m256* acc) {
+  const int64_t o1 = kPacked ? 1 : std::min<int64_t>(1, m - 1) * ars;
+  const int64_t o2 = kPacked ? 2 : std::min<int64_t>(2, m - 1) * ars;
+  const int64_t o3 = kPacked ? 3 : std::min<int64_t>(3, m - 1) * ars;
+  const int64_t o4 = kPacked ? 4 : std::min<int64_t>(4, m - 1) * ars;
+  const int64_t o5 = kPacked ? 5 : std::min<int64_t>(5, m - 1) * ars;
+  if (kPacked) acs = 6;
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -80,31 +107,84 @@ __attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, con
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
   for (int64_t p = 0; p < kc; p++) {
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-    __m256 a0 = _mm256_broadcast_ss(a + 0), a1 = _mm256_broadcast_ss(a + 1);
+    __m256 a0 = _mm256_broadcast_ss(a), a1 = _mm256_broadcast_ss(a + o1);
     c00 = _mm256_fmadd_ps(a0, b0, c00); c01 = _mm256_fmadd_ps(a0, b1, c01);
     c10 = _mm256_fmadd_ps(a1, b0, c10); c11 = _mm256_fmadd_ps(a1, b1, c11);
-    a0 = _mm256_broadcast_ss(a + 2); a1 = _mm256_broadcast_ss(a + 3);
+    a0 = _mm256_broadcast_ss(a + o2); a1 = _mm256_broadcast_ss(a + o3);
     c20 = _mm256_fmadd_ps(a0, b0, c20); c21 = _mm256_fmadd_ps(a0, b1, c21);
     c30 = _mm256_fmadd_ps(a1, b0, c30); c31 = _mm256_fmadd_ps(a1, b1, c31);
-    a0 = _mm256_broadcast_ss(a + 4); a1 = _mm256_broadcast_ss(a + 5);
+    a0 = _mm256_broadcast_ss(a + o4); a1 = _mm256_broadcast_ss(a + o5);
     c40 = _mm256_fmadd_ps(a0, b0, c40); c41 = _mm256_fmadd_ps(a0, b1, c41);
     c50 = _mm256_fmadd_ps(a1, b0, c50); c51 = _mm256_fmadd_ps(a1, b1, c51);
-    a += 6;
+    a += acs;
     b += 16;
   }
   acc[0] = c00; acc[1] = c01; acc[2] = c10; acc[3] = c11; acc[4] = c20; acc[5] = c21;
   acc[6] = c30; acc[7] = c31; acc[8] = c40; acc[9] = c41; acc[10] = c50; acc[11] = c51;
 }
 
+// The same loop for an M-edge tile of R < 6 rows (R = 2 or 4: rows past m repeat row m - 1):
+// sq32 ends in a 2-row tile and sq64 in a 4-row one, which the 6-row loop runs at full cost.
+// acc[2 * i], acc[2 * i + 1] for i < R.
+template <int R>
+__attribute__((noinline)) void ukernel_loop_rx16(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m,
+                                                 const float* b, __m256* acc) {
+  int64_t off[R];
+  for (int i = 0; i < R; i++) off[i] = std::min<int64_t>(i, m - 1) * ars;
+  __m256 c[R][2];
+  for (int i = 0; i < R; i++) c[i][0] = c[i][1] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    for (int i = 0; i < R; i++) {
+      __m256 ai = _mm256_broadcast_ss(a + off[i]);
+      c[i][0] = _mm256_fmadd_ps(ai, b0, c[i][0]);
+      c[i][1] = _mm256_fmadd_ps(ai, b1, c[i][1]);
+    }
+    a += acs;
+    b += 16;
+  }
+  for (int i = 0; i < R; i++) {
+    acc[2 * i] = c[i][0];
+    acc[2 * i + 1] = c[i][1];
+  }
+}
+
 }  // namespace
 
-void ukernel_f32_avx2_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t rsc, int64_t m,
-                           int64_t n, float alpha, float beta) {
+void ukernel_f32_avx2_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
+                           int64_t rsc, int64_t m, int64_t n, const TileOut<float>& o) {
   __m256 acc[12];
-  ukernel_loop_6x16(kc, a, b, acc);
-  __m256 va = _mm256_set1_ps(alpha);
+  if (ars == 1 && acs == 6 && m == 6)
+    ukernel_loop_6x16<true>(kc, a, ars, acs, m, b, acc);
+  else if (m <= 2)
+    ukernel_loop_rx16<2>(kc, a, ars, acs, m, b, acc);
+  else if (m <= 4)
+    ukernel_loop_rx16<4>(kc, a, ars, acs, m, b, acc);
+  else
+    ukernel_loop_6x16<false>(kc, a, ars, acs, m, b, acc);
+  const __m256 va = _mm256_set1_ps(o.alpha);
+  const float beta = o.beta;
+  const float* bn = o.bn;
+  const float* bm = o.bm;
+  const bool relu = o.relu;
+  if (n == 16 && beta == 0.0f && !bn && !bm && !relu) {
+    // The common case: a full tile, C = alpha * acc.
+    for (int64_t i = 0; i < m; i++) {
+      _mm256_storeu_ps(c + i * rsc, _mm256_mul_ps(va, acc[2 * i]));
+      _mm256_storeu_ps(c + i * rsc + 8, _mm256_mul_ps(va, acc[2 * i + 1]));
+    }
+    return;
+  }
+  const __m256i m0 = lane_mask(n), m1 = lane_mask(n - 8);
+  __m256 blo = _mm256_setzero_ps(), bhi = blo;
+  if (bn) {
+    blo = _mm256_maskload_ps(bn, m0);
+    bhi = _mm256_maskload_ps(bn + 8, m1);
+  }
   // Rows past m are never touched; columns past n are masked (N-edge tiles, e.g. N = 10).
-  for (int64_t i = 0; i < m; i++) store_row(c + i * rsc, acc[2 * i], acc[2 * i + 1], n, va, beta);
+  for (int64_t i = 0; i < m; i++)
+    store_row(c + i * rsc, acc[2 * i], acc[2 * i + 1], n, m0, m1, va, beta, bn != nullptr, blo, bhi,
+              bm ? bm + i : nullptr, relu);
 }
 
 // A[0:mc, 0:kc] -> panels of kc x 6.
@@ -282,6 +362,79 @@ void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const floa
       __m256 r = _mm256_mul_ps(va, acc[q]);
       if (beta != 0.0f) r = _mm256_fmadd_ps(vb, _mm256_maskload_ps(y + j0 + 8 * q, m), r);
       _mm256_maskstore_ps(y + j0 + 8 * q, m, r);
+    }
+  }
+}
+
+namespace {
+
+// Sum of the 8 lanes, in a fixed order.
+inline float hsum8(__m256 v) {
+  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  x = _mm_add_ss(x, _mm_movehdup_ps(x));
+  return _mm_cvtss_f32(x);
+}
+
+// An R x S tile of dot products, C[r, s] = dot(A[r, :], W[s, :]): per 8 values of k, S loads
+// of W and R of A for R * S FMAs (4 x 3: 7 loads, 12 FMAs, 12 of the 16 ymm registers). Lane
+// q sums the k = q (mod 8) terms; the lanes are added last: an order that depends on K only.
+template <int R, int S>
+void dot_tile(int64_t K, const float* a, int64_t rsa, const float* w, int64_t rsw, float* c, int64_t rsc,
+              const TileOut<float>& o, const float* bn, const float* bm) {
+  __m256 acc[R][S];
+  for (int r = 0; r < R; r++)
+    for (int s = 0; s < S; s++) acc[r][s] = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p + 8 <= K; p += 8) {
+    __m256 wv[S];
+    for (int s = 0; s < S; s++) wv[s] = _mm256_loadu_ps(w + s * rsw + p);
+    for (int r = 0; r < R; r++) {
+      __m256 av = _mm256_loadu_ps(a + r * rsa + p);
+      for (int s = 0; s < S; s++) acc[r][s] = _mm256_fmadd_ps(av, wv[s], acc[r][s]);
+    }
+  }
+  if (p < K) {
+    __m256i mk = lane_mask(K - p);
+    __m256 wv[S];
+    for (int s = 0; s < S; s++) wv[s] = _mm256_maskload_ps(w + s * rsw + p, mk);
+    for (int r = 0; r < R; r++) {
+      __m256 av = _mm256_maskload_ps(a + r * rsa + p, mk);
+      for (int s = 0; s < S; s++) acc[r][s] = _mm256_fmadd_ps(av, wv[s], acc[r][s]);
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int s = 0; s < S; s++) {
+      float* cp = c + r * rsc + s;
+      float v = o.alpha * hsum8(acc[r][s]);
+      if (o.beta != 0.0f) v = std::fma(o.beta, *cp, v);
+      if (bn) v += bn[s];
+      if (bm) v += bm[r];
+      if (o.relu) v = std::max(v, 0.0f);
+      *cp = v;
+    }
+}
+
+using DotTileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t,
+                           const TileOut<float>&, const float*, const float*);
+// [R - 1][S - 1]
+const DotTileFn kDotTiles[4][3] = {
+    {dot_tile<1, 1>, dot_tile<1, 2>, dot_tile<1, 3>},
+    {dot_tile<2, 1>, dot_tile<2, 2>, dot_tile<2, 3>},
+    {dot_tile<3, 1>, dot_tile<3, 2>, dot_tile<3, 3>},
+    {dot_tile<4, 1>, dot_tile<4, 2>, dot_tile<4, 3>},
+};
+
+}  // namespace
+
+void dot_f32_avx2(int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, const float* W, int64_t rsw, float* C,
+                  int64_t rsc, const TileOut<float>& o) {
+  for (int64_t i = 0; i < M; i += 4) {
+    int64_t r = std::min<int64_t>(4, M - i);
+    for (int64_t j = 0; j < N; j += 3) {
+      int64_t s = std::min<int64_t>(3, N - j);
+      kDotTiles[r - 1][s - 1](K, A + i * rsa, rsa, W + j * rsw, rsw, C + i * rsc + j, rsc, o, o.bn ? o.bn + j : nullptr,
+                              o.bm ? o.bm + i : nullptr);
     }
   }
 }

@@ -159,6 +159,85 @@ describe('gemm: BLIS path vs the naive oracle', () => {
   });
 });
 
+describe('gemm: epilogue (bias per column or row, ReLU) and out=', () => {
+  // Shapes that reach every path: gemv (M = 1), the tiny loop (<= 24^3), dot products (N <= 12),
+  // BLIS with A in place (N <= 64) and packed (N > 64), several K blocks (K > 320), edges.
+  const CASES: [number, number, number][] = [[1, 37, 70], [1, 10, 256], [5, 7, 9], [23, 10, 256], [64, 10, 256],
+    [33, 7, 70], [70, 64, 40], [37, 65, 333], [13, 100, 700], [64, 12, 17], [150, 200, 64]];
+
+  /** blis with the epilogue vs the naive oracle with the same epilogue (naive, then bias, then ReLU). */
+  function check(M: number, N: number, K: number, layout: Layout, perRow: boolean, relu: boolean): string | null {
+    const [a, b] = operands(M, N, K, layout);
+    const bias = flint.randn([perRow ? M : N]);
+    const got = native.gemm('blis', a._h, b._h, null, bias._h, perRow, relu).read(new Float32Array(M * N));
+    const ref = native.gemm('naive', a._h, b._h, null, bias._h, perRow, relu).read(new Float32Array(M * N));
+    const bound = native.gemm('naive', flint.abs(a)._h, flint.abs(b)._h).read(new Float32Array(M * N));
+    const bv = bias.dataSync() as Float32Array;
+    for (let i = 0; i < M * N; i++) {
+      const tol = (K + 1) * 2 ** -23 * (bound[i] + Math.abs(bv[perRow ? Math.floor(i / N) : i % N]));
+      if (!(Math.abs(got[i] - ref[i]) <= tol)) return `${layout} ${M}x${N}x${K} perRow=${perRow} relu=${relu}: [${i}] ${got[i]} vs ${ref[i]}`;
+    }
+    if (relu && got.some((v) => v < 0)) return `${layout} ${M}x${N}x${K}: a negative value after ReLU`;
+    return null;
+  }
+
+  test('every path, all four transpositions, bias per column / per row, with and without ReLU', () => {
+    const failures: string[] = [];
+    for (const [M, N, K] of CASES) {
+      for (const layout of LAYOUTS) {
+        for (const [perRow, relu] of [[false, false], [false, true], [true, false], [true, true]] as [boolean, boolean][]) {
+          const f = check(M, N, K, layout, perRow, relu);
+          if (f) failures.push(f);
+        }
+      }
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
+  });
+
+  test('the fused epilogue equals the unfused path (product, then + bias, then relu) on integer data, bit for bit', () => {
+    const rnd = oracle.prng(17);
+    const ints = (n: number) => Float32Array.from({ length: n }, () => Math.floor(rnd() * 7) - 3);
+    const bad: string[] = [];
+    for (const [M, N, K] of CASES) {
+      for (const layout of ['nn', 'nt'] as Layout[]) {
+        const sa = flint.tensor(ints(M * K), { shape: [M, K] });
+        const sb = flint.tensor(ints(K * N), { shape: layout === 'nt' ? [N, K] : [K, N] });
+        const b = layout === 'nt' ? sb.t() : sb;
+        const bias = flint.tensor(ints(N), { shape: [N] });
+        const fused = native.gemm('blis', sa._h, b._h, null, bias._h, false, true).read(new Float32Array(M * N));
+        const unfused = flint.relu(flint.add(flint.matmul(sa, b), bias)).dataSync() as Float32Array;
+        if (!fused.every((v, i) => v === unfused[i])) bad.push(`${layout} ${M}x${N}x${K}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  test('ReLU keeps NaN (as torch.relu) and maps negatives to +0', () => {
+    for (const [M, N, K] of [[6, 16, 8], [64, 10, 256], [1, 20, 30], [3, 3, 3]] as [number, number, number][]) {
+      const av = new Float32Array(M * K).fill(1);
+      av[0] = NaN;
+      const a = flint.tensor(av, { shape: [M, K] });
+      const b = flint.tensor(new Float32Array(K * N).fill(-1), { shape: [K, N] });
+      const c = native.gemm('blis', a._h, b._h, null, null, false, true).read(new Float32Array(M * N));
+      expect(Number.isNaN(c[0])).toBe(true);
+      expect(Array.from(c.slice(N)).every((v) => Object.is(v, 0))).toBe(true);
+    }
+  });
+
+  test('out= writes into the given tensor and returns it; a wrong out or bias throws', () => {
+    const a = flint.randn([20, 30]), b = flint.randn([30, 40]);
+    const out = flint.empty([20, 40]);
+    const r = native.gemm('blis', a._h, b._h, out._h);
+    expect(r).toBe(out._h);
+    const ref = native.gemm('blis', a._h, b._h).read(new Float32Array(800));
+    expect(Array.from(out.dataSync() as Float32Array)).toEqual(Array.from(ref));
+    expect(() => native.gemm('blis', a._h, b._h, flint.empty([20, 41])._h)).toThrow(/gemm: expected out to be a contiguous float32 tensor of shape \[20, ?40\]/);
+    expect(() => native.gemm('blis', a._h, b._h, flint.empty([40, 20]).t()._h)).toThrow(/gemm: expected out/);
+    expect(() => native.gemm('blis', a._h, b._h, null, flint.randn([20])._h)).toThrow(/gemm: expected bias to be a contiguous float32 tensor of shape \[40\]/);
+    expect(() => native.gemm('blis', a._h, b._h, null, flint.randn([40])._h, true)).toThrow(/gemm: expected bias .* shape \[20\]/);
+  });
+});
+
 describe('gemm: threads', () => {
   const saved = flint.getNumThreads();
   afterAll(() => flint.setNumThreads(saved));

@@ -27,27 +27,29 @@ function absOf(native, h) {
 }
 
 /**
- * Compares the BLIS path with the naive oracle for a @ b (native handles, 2-D float32).
+ * Compares the BLIS path with the naive oracle for a @ b (native handles, 2-D float32); epi
+ * (optional): { bias, perRow, relu }, the GEMM epilogue applied on both sides.
  * Returns { worst: max |err| / tol over the elements, failure: null or a message }.
  */
-function compareToNaive(native, a, b, label) {
+function compareToNaive(native, a, b, label, epi) {
   const M = a.shape[0], K = a.shape[1], N = b.shape[1];
   const hs = [];
-  const run = (kind, x, y) => {
-    const c = native.gemm(kind, x, y);
+  const run = (kind, x, y, e) => {
+    const c = e ? native.gemm(kind, x, y, null, e.bias, e.perRow, e.relu) : native.gemm(kind, x, y);
     hs.push(c);
     if (c.shape[0] !== M || c.shape[1] !== N) throw new Error(`${label}: ${kind} gave shape [${c.shape}]`);
     return readAll(c);
   };
   try {
-    const got = run('blis', a, b);
-    const ref = run('naive', a, b);
+    const got = run('blis', a, b, epi);
+    const ref = run('naive', a, b, epi);
+    const bias = epi && epi.bias ? readAll(epi.bias) : null;
     const absA = absOf(native, a), absB = absOf(native, b);
     hs.push(absA, absB);
     const bound = run('naive', absA, absB);
     let worst = 0;
     for (let i = 0; i < got.length; i++) {
-      const tol = K * EPS * bound[i];
+      const tol = bias ? (K + 1) * EPS * (bound[i] + Math.abs(bias[epi.perRow ? Math.floor(i / N) : i % N])) : K * EPS * bound[i];
       const err = Math.abs(got[i] - ref[i]);
       if (!(err <= tol)) {
         const r = Math.floor(i / N), c = i % N;
@@ -112,9 +114,14 @@ function sweep(native, seed) {
         if (pad && (M + N + K) % 3 !== 0) continue; // strided views on a third of the cases
         const a = operand(native, rnd, M, K, layout[0] === 't', pad);
         const b = operand(native, rnd, K, N, layout[1] === 't', pad);
-        const r = compareToNaive(native, a, b, `${layout}${pad ? ' strided' : ''}`);
+        // The epilogue (bias per column or row, ReLU) on a quarter of the cases.
+        const ek = (M + N + K + pad) % 8;
+        const bias = ek < 2 ? native.fromData(Float32Array.from({ length: ek ? M : N }, () => 2 * rnd() - 1), [ek ? M : N], 'float32') : null;
+        const epi = bias ? { bias, perRow: ek === 1, relu: ((M + K) & 1) === 1 } : null;
+        const r = compareToNaive(native, a, b, `${layout}${pad ? ' strided' : ''}${epi ? ' epilogue' : ''}`, epi);
         a.dispose();
         b.dispose();
+        if (bias) bias.dispose();
         checked++;
         if (r.failure) failures.push(r.failure);
         else worst = Math.max(worst, r.worst);
