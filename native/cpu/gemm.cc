@@ -412,6 +412,12 @@ const Kernels<float>& pick_f32() {
   const char* force = std::getenv("FLINT_GEMM_KERNEL");
   bool want_portable = force && std::string(force) == "portable";
   if (!want_portable && cpu_has_avx2_fma()) return avx2;
+#elif defined(__aarch64__)
+  // NEON is part of the AArch64 base ISA: no run-time check.
+  static const Kernels<float> neon{"neon-6x16", ukernel_f32_neon_6x16, pack_a_portable<float, 6>,
+                                   pack_b_portable<float, 16>, gemv_portable<float>, nullptr};
+  const char* force = std::getenv("FLINT_GEMM_KERNEL");
+  if (!(force && std::string(force) == "portable")) return neon;
 #endif
   return portable;
 }

@@ -86,8 +86,11 @@ void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const floa
                    float beta, float* y);
 void dot_f32_avx2(int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, const float* W, int64_t rsw, float* C,
                   int64_t rsc, const TileOut<float>& out);
+// NEON kernel (gemm_neon.cc, built for aarch64 only).
+void ukernel_f32_neon_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
+                           int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
 bool cpu_has_avx2_fma();
-// Name of the micro-kernel in use ("avx2-6x16" or "portable-6x16");
+// Name of the micro-kernel in use ("avx2-6x16", "neon-6x16" or "portable-6x16");
 // FLINT_GEMM_KERNEL=portable forces the portable one (with the portable packing and gemv).
 const char* gemm_kernel_name();
 
