@@ -15,6 +15,10 @@
 
 #include "cpu/kernels.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace flint {
 
 namespace {
@@ -148,6 +152,62 @@ void max_pool2d_fwd(ThreadPool* pool, T* y, int64_t* ind, const T* x, const Plan
     }
   });
 }
+
+// The 2x2 window with stride 2 and no padding or dilation, every window inside the input (the
+// pooling of most CNNs, the seed's included), float32 on SSE2: four windows at a time from two
+// 8-float loads per input row split into even and odd columns, taps in PyTorch's order with
+// max_tap's rule (first maximum wins, a later NaN takes over), the winning tap kept as an int32
+// lane and turned into the plane index at the store. Scalar C++ for the same selects compiled
+// to branches that mispredict on real data (2x slower than the tap-major loop); the tap-major
+// loop walks each short output row once per tap (seed CNN, [64, 32, 26, 26]: 1.85 -> 0.5 ms).
+#if defined(__SSE2__)
+void max_pool2x2_f32(ThreadPool* pool, float* y, int64_t* ind, const float* x, const Planes& pl) {
+  const int64_t H = pl.H, W = pl.W, OH = pl.OH, OW = pl.OW;
+  pool->parallel_for(pl.planes, grain_for(OH * OW * 4), [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; q++) {
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const float* r0 = x + q * H * W + 2 * oh * W;
+        const float* r1 = r0 + W;
+        float* yo = y + (q * OH + oh) * OW;
+        int64_t* io = ind + (q * OH + oh) * OW;
+        const int64_t base = 2 * oh * W;
+        const int64_t tap_off[4] = {0, 1, W, W + 1};
+        int64_t ow = 0;
+        alignas(16) int32_t tap[4];
+        // 2*ow + 8 <= W: the 8-float loads stay inside the row
+        for (; 2 * ow + 8 <= W; ow += 4) {
+          const int64_t c = 2 * ow;
+          const __m128 a0 = _mm_loadu_ps(r0 + c), a1 = _mm_loadu_ps(r0 + c + 4);
+          const __m128 b0 = _mm_loadu_ps(r1 + c), b1 = _mm_loadu_ps(r1 + c + 4);
+          const __m128 v[4] = {_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
+                               _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1))};
+          __m128 m = v[0];
+          __m128i t = _mm_setzero_si128();
+          for (int j = 1; j < 4; j++) {
+            const __m128 take = _mm_or_ps(_mm_cmpgt_ps(v[j], m), _mm_cmpunord_ps(v[j], v[j]));
+            m = _mm_or_ps(_mm_and_ps(take, v[j]), _mm_andnot_ps(take, m));
+            const __m128i ti = _mm_castps_si128(take);
+            t = _mm_or_si128(_mm_and_si128(ti, _mm_set1_epi32(j)), _mm_andnot_si128(ti, t));
+          }
+          _mm_storeu_ps(yo + ow, m);
+          _mm_store_si128(reinterpret_cast<__m128i*>(tap), t);
+          for (int l = 0; l < 4; l++) io[ow + l] = base + 2 * (ow + l) + tap_off[tap[l]];
+        }
+        for (; ow < OW; ow++) {
+          const int64_t c = 2 * ow;
+          const float v[4] = {r0[c], r0[c + 1], r1[c], r1[c + 1]};
+          float m = v[0];
+          int j0 = 0;
+          for (int j = 1; j < 4; j++)
+            if (v[j] > m || v[j] != v[j]) m = v[j], j0 = j;
+          yo[ow] = m;
+          io[ow] = base + c + tap_off[j0];
+        }
+      }
+    }
+  });
+}
+#endif
 
 template <class T>
 void max_pool2d_bwd(ThreadPool* pool, T* dx, const T* dy, const int64_t* ind, int64_t planes, int64_t HW, int64_t OHW) {
@@ -299,6 +359,16 @@ std::pair<Tensor, Tensor> max_pool2d(Context& ctx, const Tensor& x0, const Pool2
   Tensor ind = ctx.empty(pl.out_shape, DType::I64);
   Tensor x = ctx.contiguous(x0);
   const bool small = pl.H * pl.W <= INT32_MAX;  // indices within a plane fit int32
+  const bool k2s2 = p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 && p.dh == 1 &&
+                    p.dw == 1 && 2 * pl.OH <= pl.H && 2 * pl.OW <= pl.W;  // no window clipped (ceil mode)
+#if defined(__SSE2__)
+  if (k2s2 && x.dtype == DType::F32) {
+    max_pool2x2_f32(ctx.pool.get(), y.data<float>(), ind.data<int64_t>(), x.data<float>(), pl);
+    return {y, ind};
+  }
+#else
+  (void)k2s2;
+#endif
   FLINT_DISPATCH_FLOAT(x.dtype, "max_pool2d", T,
                        if (small) max_pool2d_fwd<T, int32_t>(ctx.pool.get(), y.data<T>(), ind.data<int64_t>(), x.data<T>(), pl, p);
                        else max_pool2d_fwd<T, int64_t>(ctx.pool.get(), y.data<T>(), ind.data<int64_t>(), x.data<T>(), pl, p));

@@ -83,6 +83,45 @@ describe('output shapes (PyTorch formula)', () => {
   });
 });
 
+describe('maxPool2d 2x2 stride 2 (the vectorised float32 path) against a scalar oracle', () => {
+  // The first maximum of a window in PyTorch's order (row by row) wins; a NaN takes over from
+  // whatever came before, a later NaN from an earlier one. Values from a small set make ties common.
+  function oracle(x: Float32Array, planes: number, H: number, W: number): { v: number[]; i: number[] } {
+    const OH = Math.floor(H / 2), OW = Math.floor(W / 2);
+    const v: number[] = [], i: number[] = [];
+    for (let q = 0; q < planes; q++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let m = -Infinity, k = -1;
+          for (const [dh, dw] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+            const idx = (2 * oh + dh) * W + 2 * ow + dw;
+            const val = x[q * H * W + idx];
+            if (k < 0 || val > m || Number.isNaN(val)) [m, k] = [val, idx];
+          }
+          v.push(m);
+          i.push(k);
+        }
+    return { v, i };
+  }
+  const special = [NaN, Infinity, -Infinity, 0, -0];
+  for (const [H, W] of [[2, 2], [3, 3], [2, 8], [4, 9], [5, 16], [7, 17], [26, 26], [11, 11], [9, 24]]) {
+    test(`[2, 3, ${H}, ${W}]`, () => {
+      const n = 6 * H * W;
+      let s = H * 131 + W;
+      const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const data = Float32Array.from({ length: n }, () => {
+        const r = rnd();
+        return r < 0.05 ? special[Math.floor(rnd() * special.length)] : Math.floor(rnd() * 5) - 2;
+      });
+      const x = flint.tensor(data, { shape: [2, 3, H, W] });
+      const [y, ind] = F.maxPool2d(x, 2, { returnIndices: true });
+      const want = oracle(data, 6, H, W);
+      expect(Array.from(y.dataSync() as Float32Array)).toEqual(want.v);
+      expect(Array.from(ind.dataSync() as BigInt64Array, Number)).toEqual(want.i);
+    });
+  }
+});
+
 describe("PyTorch's positional arguments, or one options object", () => {
   const x = flint.randn([2, 3, 9, 8]);
   const same = (a: T, b: T) => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
