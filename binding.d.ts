@@ -41,7 +41,8 @@ export interface Binding {
   sum(a: NativeTensor, dims: number[], keepdim: boolean, scale: number): NativeTensor;
   maxDim(a: NativeTensor, dim: number, keepdim: boolean): [NativeTensor, NativeTensor];
   matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
-  linear(x: NativeTensor, w: NativeTensor, b: NativeTensor | null): NativeTensor;
+  /** relu?(x @ w^T + b): the bias and ReLU in the GEMM's epilogue. */
+  linear(x: NativeTensor, w: NativeTensor, b: NativeTensor | null, relu?: boolean): NativeTensor;
   /**
    * 2-D float32 product through a chosen path (tests, benchmarks). out: a contiguous [M, N]
    * tensor written and returned (as numpy's out=); bias [N] (or [M] with biasPerRow) and relu:

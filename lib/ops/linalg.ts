@@ -3,6 +3,7 @@
 import { native } from '../native';
 import { record, Tensor } from '../tensor';
 import { reshapeRaw, sumToShape, live } from './util';
+import { Bin } from './elementwise';
 
 function mm(a: Tensor, b: Tensor): Tensor {
   return new Tensor(native.matmul(a._h, b._h));
@@ -45,20 +46,42 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-/** y = x @ weight^T + bias, in one native call (bias folded into the GEMM's C). */
+/** The gradients of y = x @ weight^T + bias from g = dL/dy. */
+function linearBackward(g: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): (Tensor | null)[] {
+  const inF = weight.shape[1];
+  const outF = weight.shape[0];
+  const g2 = reshapeRaw(g, [g.numel() / Math.max(outF, 1), outF]);
+  const gx = x.requiresGrad ? reshapeRaw(mm(g2, weight), x.shape.slice()) : null;
+  const gw = weight.requiresGrad ? mm(mT(g2), reshapeRaw(x, [x.numel() / Math.max(inF, 1), inF])) : null;
+  const gb = bias && bias.requiresGrad ? new Tensor(native.sum(g2._h, [0], false, 1)) : null;
+  return bias ? [gx, gw, gb] : [gx, gw];
+}
+
+function linearChecks(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op: string): void {
+  live(x, op);
+  live(weight, op, 'weight');
+  if (bias !== undefined && bias !== null) live(bias, op, 'bias');
+}
+
+/** y = x @ weight^T + bias in one native call: the bias is the GEMM's epilogue, added in its store. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  live(x, 'linear');
-  live(weight, 'linear', 'weight');
-  if (bias !== undefined && bias !== null) live(bias, 'linear', 'bias');
+  linearChecks(x, weight, bias, 'linear');
   const h = native.linear(x._h, weight._h, bias ? bias._h : null);
-  const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record('linear', h, inputs, (g) => {
-    const inF = weight.shape[1];
-    const outF = weight.shape[0];
-    const g2 = reshapeRaw(g, [g.numel() / Math.max(outF, 1), outF]);
-    const gx = x.requiresGrad ? reshapeRaw(mm(g2, weight), x.shape.slice()) : null;
-    const gw = weight.requiresGrad ? mm(mT(g2), reshapeRaw(x, [x.numel() / Math.max(inF, 1), inF])) : null;
-    const gb = bias && bias.requiresGrad ? new Tensor(native.sum(g2._h, [0], false, 1)) : null;
-    return bias ? [gx, gw, gb] : [gx, gw];
+  return record('linear', h, bias ? [x, weight, bias] : [x, weight], (g) => linearBackward(g, x, weight, bias));
+}
+
+/**
+ * relu(x @ weight^T + bias) in one native call: bias and ReLU are the GEMM's epilogue, so the
+ * pre-activation is never written. Equals relu(linear(x, weight, bias)), value and gradient
+ * (the gradient at 0 is 0, as torch.relu's).
+ */
+export function linearRelu(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  linearChecks(x, weight, bias, 'linearRelu');
+  const h = native.linear(x._h, weight._h, bias ? bias._h : null, true);
+  const out = new Tensor(h);
+  return record('linearRelu', h, bias ? [x, weight, bias] : [x, weight], (g) => {
+    // y > 0 exactly where the pre-activation is: the output's own mask.
+    const gz = new Tensor(native.binary(Bin.ReluGrad, g._h, out._h));
+    return linearBackward(gz, x, weight, bias);
   });
 }

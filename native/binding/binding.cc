@@ -296,8 +296,9 @@ FLINT_FN(Matmul) {
 FLINT_FN(Linear) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
     Tensor hold;
+    bool relu = info.Length() > 3 && bool_arg(info, 3);
     return wrap(env, linear(inst(env).ctx, tensor_arg(info, 0, "linear", "input"), tensor_arg(info, 1, "linear", "weight"),
-                            opt_tensor_arg(info, 2, "linear", "bias", hold)));
+                            opt_tensor_arg(info, 2, "linear", "bias", hold), relu));
   });
 }
 

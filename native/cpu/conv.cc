@@ -7,6 +7,7 @@
 // Group g owns rows [g*Kg, (g+1)*Kg) of colT and rows [g*Og, (g+1)*Og) of the weight, so
 // every group is one GEMM on sub-matrices (Kg = C/G*kh*kw, Og = O/G):
 //   forward       yT[Og, P]   = W_g[Og, Kg]   @ colT_g[Kg, P]          then yT -> y (NCHW) + bias
+//                 (one image per chunk: yT is y, the bias the GEMM's per-row epilogue)
 //   weight grad   dW_g[Og, Kg] += dyT_g[Og, P] @ colT_g^T[P, Kg]        (colT read transposed)
 //   input grad    dcolT_g[Kg, P] = W_g^T[Kg, Og] @ dyT_g[Og, P]        then col2im adds into dx
 // Batching images into one GEMM gives it a long N (or K) side: the seed CNN's second
@@ -41,12 +42,14 @@ template <> DType dtype_of<float>() { return DType::F32; }
 template <> DType dtype_of<double>() { return DType::F64; }
 
 void gemm_t(ThreadPool* pool, int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, int64_t csa,
-            const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc) {
-  gemm_f32(pool, M, N, K, 1.0f, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+            const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc,
+            const Epilogue<float>* epi = nullptr) {
+  gemm_f32(pool, M, N, K, 1.0f, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
 }
 void gemm_t(ThreadPool* pool, int64_t M, int64_t N, int64_t K, const double* A, int64_t rsa, int64_t csa,
-            const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc) {
-  gemm_f64(pool, M, N, K, 1.0, A, rsa, csa, B, rsb, csb, beta, C, rsc);
+            const double* B, int64_t rsb, int64_t csb, double beta, double* C, int64_t rsc,
+            const Epilogue<double>* epi = nullptr) {
+  gemm_f64(pool, M, N, K, 1.0, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
 }
 
 int64_t grain_for(int64_t work_per_item) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(work_per_item, 1)); }
@@ -181,12 +184,14 @@ void conv2d_forward(Context& ctx, T* y, const T* x, const T* w, const T* bias, c
       im2col(pool, colbuf.data<T>(), x, d, n0, nb);
       col = colbuf.data<T>();
     }
-    // One image: yT [O, OHW] is y[n0] itself.
+    // One image: yT [O, OHW] is y[n0] itself, and the bias (per output channel: per row of
+    // yT) is the GEMM's epilogue. More: the NCHW copy below adds it.
     T* yt = nb == 1 ? y + n0 * d.O * OHW : ybuf.data<T>();
     for_groups(pool, G, [&](int64_t g) {
-      gemm_t(pool, Og, P, Kg, w + g * Og * Kg, Kg, 1, col + g * Kg * P, P, 1, T(0), yt + g * Og * P, P);
+      Epilogue<T> epi{nb == 1 && bias ? bias + g * Og : nullptr, true, false};
+      gemm_t(pool, Og, P, Kg, w + g * Og * Kg, Kg, 1, col + g * Kg * P, P, 1, T(0), yt + g * Og * P, P, &epi);
     });
-    if (nb == 1 && !bias) continue;
+    if (nb == 1) continue;
     // yT [O, nb, OHW] -> y [nb, O, OHW], adding the bias.
     pool->parallel_for(nb * d.O, grain_for(OHW), [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; t++) {

@@ -33,8 +33,8 @@ Tensor sum(Context& ctx, const Tensor& a, std::vector<int64_t> dims, bool keepdi
 std::pair<Tensor, Tensor> max_dim(Context& ctx, const Tensor& a, int64_t dim, bool keepdim);
 
 Tensor matmul(Context& ctx, const Tensor& a, const Tensor& b);
-// y = x @ w^T + b: x [..., in], w [out, in], bias [out] or none.
-Tensor linear(Context& ctx, const Tensor& x, const Tensor& w, const Tensor* bias);
+// y = relu?(x @ w^T + b): x [..., in], w [out, in], bias [out] or none; bias and ReLU in the GEMM epilogue.
+Tensor linear(Context& ctx, const Tensor& x, const Tensor& w, const Tensor* bias, bool relu = false);
 
 // Fused log-softmax + NLL. logits [N, C] float, target [N] int64/int32.
 // reduction: 0 none, 1 mean, 2 sum.

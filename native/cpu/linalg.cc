@@ -1,4 +1,6 @@
-// matmul (1-D, 2-D and batched with broadcasting) and linear (x @ w^T + b), on the GEMM.
+// matmul (1-D, 2-D and batched with broadcasting) and linear (x @ w^T + b, optionally through
+// ReLU), on the GEMM; linear's bias and ReLU are the GEMM's epilogue (added in the
+// micro-kernel's store, no second pass over the output).
 #include <algorithm>
 
 #include "cpu/gemm.h"
@@ -92,7 +94,7 @@ Tensor matmul(Context& ctx, const Tensor& a0, const Tensor& b0) {
   return out;
 }
 
-Tensor linear(Context& ctx, const Tensor& x0, const Tensor& w, const Tensor* bias) {
+Tensor linear(Context& ctx, const Tensor& x0, const Tensor& w, const Tensor* bias, bool relu) {
   if (x0.dtype != w.dtype || (bias && bias->dtype != w.dtype))
     throw TypeError(std::string("linear: expected input, weight and bias of one dtype but got ") +
                     dtype_name(x0.dtype) + " and " + dtype_name(w.dtype));
@@ -111,16 +113,17 @@ Tensor linear(Context& ctx, const Tensor& x0, const Tensor& w, const Tensor* bia
   Shape oshape(x.shape.begin(), x.shape.end() - 1);
   oshape.push_back(out_f);
   Tensor out = ctx.empty(oshape, x.dtype);
-  double beta = 0.0;
-  if (bias) {
-    Tensor bc = ctx.contiguous(*bias);
-    size_t es = dtype_size(x.dtype);
-    for (int64_t i = 0; i < M; i++) std::memcpy((char*)out.raw() + i * out_f * es, bc.raw(), out_f * es);
-    beta = 1.0;
+  Tensor bc = bias ? ctx.contiguous(*bias) : Tensor();
+  // W^T as a strided view: element (p, j) = w[j, p]. C = relu?(x @ W^T + bias) in one pass.
+  if (x.dtype == DType::F32) {
+    Epilogue<float> epi{bias ? (const float*)bc.raw() : nullptr, false, relu};
+    gemm_f32(ctx.pool.get(), M, out_f, in_f, 1.0f, (const float*)x.raw(), in_f, 1, (const float*)w.raw(),
+             w.strides[1], w.strides[0], 0.0f, (float*)out.raw(), out_f, &epi);
+  } else {
+    Epilogue<double> epi{bias ? (const double*)bc.raw() : nullptr, false, relu};
+    gemm_f64(ctx.pool.get(), M, out_f, in_f, 1.0, (const double*)x.raw(), in_f, 1, (const double*)w.raw(),
+             w.strides[1], w.strides[0], 0.0, (double*)out.raw(), out_f, &epi);
   }
-  // W^T as a strided view: element (p, j) = w[j, p].
-  gemm_typed(ctx, x.dtype, M, out_f, in_f, x.raw(), in_f, 1, w.raw(), w.strides[1], w.strides[0], beta, out.raw(),
-             out_f);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { runGoldens } from '../helpers/goldens';
 
 type T = flint.Tensor;
 const { matmul, linear } = flint;
+const { linearRelu } = flint.nn.functional;
 const inp = inputMaker(2001);
 function gc(fn: (...xs: T[]) => T, inputs: GradcheckInput[]) {
   expect(gradcheck(fn, inputs).checked).toBeGreaterThan(0);
@@ -73,6 +74,53 @@ describe('gradcheck: linear', () => {
   test('only some inputs require grad', () => {
     gc((x, w, b) => linear(x, w, b), [inp([3, 4], { rg: false }), inp([5, 4]), inp([5], { rg: false })]);
     gc((x, w, b) => linear(x, w, b), [inp([3, 4]), inp([5, 4], { rg: false }), inp([5])]);
+  });
+});
+
+describe('linearRelu: bias and ReLU in the GEMM epilogue', () => {
+  test('gradcheck (float64): with and without bias, 3-D and 1-D input, non-contiguous', () => {
+    gc((x, w, b) => linearRelu(x, w, b), [inp([3, 4]), inp([5, 4]), inp([5])]);
+    gc((x, w) => linearRelu(x, w), [inp([3, 4]), inp([5, 4])]);
+    gc((x, w, b) => linearRelu(x, w, b), [inp([2, 3, 4]), inp([5, 4]), inp([5])]);
+    gc((x, w, b) => linearRelu(x, w, b), [inp([4]), inp([3, 4]), inp([3])]);
+    gc((x, w, b) => linearRelu(x, w, b), [inp([3, 4], { nc: true }), inp([5, 4], { nc: true }), inp([5], { nc: true })]);
+  });
+
+  test('float32: equals the unfused relu(matmul(x, w^T) + b) bit for bit, value and gradients, on every GEMM path', () => {
+    // gemv (M = 1), the tiny loop, dot products (N <= 12), BLIS reading A in place (N <= 64),
+    // BLIS packed with several K blocks.
+    const shapes: [number, number, number][] = [[1, 784, 512], [5, 7, 9], [64, 256, 10], [33, 70, 40], [64, 784, 512]];
+    flint.manualSeed(77);
+    for (const [M, K, N] of shapes) {
+      const mk = (shape: number[]) => flint.randn(shape).requiresGrad_(true);
+      const x = mk([M, K]), w = mk([N, K]), b = mk([N]);
+      const g = flint.randn([M, N]);
+      const fused = linearRelu(x, w, b);
+      fused.backward(g);
+      const gf = [x, w, b].map((t) => t.grad!.dataSync() as Float32Array);
+      const x2 = x.detach().requiresGrad_(true), w2 = w.detach().requiresGrad_(true), b2 = b.detach().requiresGrad_(true);
+      const unfused = flint.relu(flint.add(flint.matmul(x2, w2.t()), b2));
+      unfused.backward(g);
+      const gu = [x2, w2, b2].map((t) => t.grad!.dataSync() as Float32Array);
+      const fv = fused.dataSync() as Float32Array, uv = unfused.dataSync() as Float32Array;
+      expect([M, K, N, fv.every((v, i) => Object.is(v, uv[i]))]).toEqual([M, K, N, true]);
+      expect([M, K, N, fv.some((v) => v > 0) && fv.some((v) => v === 0)]).toEqual([M, K, N, true]);
+      for (let k = 0; k < 3; k++) {
+        const worst = gf[k].reduce((m, v, i) => Math.max(m, Math.abs(v - gu[k][i]) / (1 + Math.abs(gu[k][i]))), 0);
+        expect([M, K, N, k, worst <= 1e-6]).toEqual([M, K, N, k, true]);
+      }
+      // linear's bias epilogue equals matmul + add too.
+      const lv = linear(x, w, b).dataSync() as Float32Array;
+      const mv = flint.add(flint.matmul(x, w.t()), b).dataSync() as Float32Array;
+      expect([M, K, N, lv.every((v, i) => Object.is(v, mv[i]))]).toEqual([M, K, N, true]);
+    }
+  });
+
+  test('errors name linearRelu', () => {
+    expect(() => linearRelu(flint.randn([2, 3]), flint.randn([4, 5]))).toThrow(/linear: expected input with last dimension 5/);
+    const x = flint.randn([2, 3]);
+    x.dispose();
+    expect(() => linearRelu(x, flint.randn([4, 3]))).toThrow(/linearRelu/);
   });
 });
 
