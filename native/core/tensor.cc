@@ -3,6 +3,9 @@
 
 #include <climits>
 #include <cstdlib>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#endif
 
 namespace flint {
 
@@ -39,6 +42,34 @@ DType dtype_from_name(const std::string& s) {
 
 // ---- allocator ----
 
+namespace {
+// Blocks of 1 MiB and more are mapped from the system and unmapped when freed, so memory of a
+// big transient batch goes back at once. From malloc they would come out of the heap once
+// glibc's dynamic mmap threshold has risen (after the first large free, up to 32 MiB), and
+// interleaved sizes there fragment it: RSS grew by 300 MB over an evaluation at batch 256.
+constexpr size_t kMapMin = size_t(1) << 20;
+
+void* sys_alloc(size_t n) {
+#if defined(__unix__) || defined(__APPLE__)
+  if (n >= kMapMin) {
+    void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+  }
+#endif
+  return std::aligned_alloc(64, n);
+}
+
+void sys_free(void* p, size_t n) {
+#if defined(__unix__) || defined(__APPLE__)
+  if (n >= kMapMin) {
+    munmap(p, n);
+    return;
+  }
+#endif
+  std::free(p);
+}
+}  // namespace
+
 Allocator::~Allocator() { empty_cache(); }
 
 void* Allocator::allocate(size_t nbytes, size_t* capacity) {
@@ -55,10 +86,10 @@ void* Allocator::allocate(size_t nbytes, size_t* capacity) {
       return p;
     }
   }
-  void* p = std::aligned_alloc(64, want);
+  void* p = sys_alloc(want);
   if (!p) {
     empty_cache();
-    p = std::aligned_alloc(64, want);
+    p = sys_alloc(want);
     if (!p) throw RangeError("out of memory allocating " + std::to_string(nbytes) + " bytes");
   }
   *capacity = want;
@@ -69,17 +100,27 @@ void* Allocator::allocate(size_t nbytes, size_t* capacity) {
 void Allocator::release(void* p, size_t capacity) {
   live_ -= capacity;
   std::lock_guard<std::mutex> lock(mu_);
-  if (cached_ + capacity > kMaxCached) {
-    std::free(p);
+  // The cache holds at most as much as is live (and at least kMinCacheLimit): a training step
+  // reuses its blocks, while the big blocks of an occasional large batch (evaluation at batch
+  // 1000) go back to the system, largest first, as glibc's free does for PyTorch.
+  size_t limit = std::min(kMaxCached, std::max(kMinCacheLimit, live_.load()));
+  if (capacity > limit) {
+    sys_free(p, capacity);
     return;
   }
   free_.emplace(capacity, p);
   cached_ += capacity;
+  while (cached_ > limit) {
+    auto largest = std::prev(free_.end());
+    cached_ -= largest->first;
+    sys_free(largest->second, largest->first);
+    free_.erase(largest);
+  }
 }
 
 void Allocator::empty_cache() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& kv : free_) std::free(kv.second);
+  for (auto& kv : free_) sys_free(kv.second, kv.first);
   free_.clear();
   cached_ = 0;
 }

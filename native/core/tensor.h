@@ -41,7 +41,8 @@ class Allocator {
   std::multimap<size_t, void*> free_;  // capacity -> block
   std::atomic<size_t> live_{0};
   std::atomic<size_t> cached_{0};
-  static constexpr size_t kMaxCached = size_t(1) << 30;  // 1 GiB of cached blocks at most
+  static constexpr size_t kMaxCached = size_t(1) << 30;       // 1 GiB of cached blocks at most
+  static constexpr size_t kMinCacheLimit = size_t(128) << 20;  // the cache may always hold 128 MiB
 };
 
 struct Storage {
