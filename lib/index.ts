@@ -10,6 +10,7 @@ export {
   softmax, logSoftmax,
 } from './ops';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
+export { tidy, keep } from './tidy';
 export * as nn from './nn';
 export * as optim from './optim';
 export { DataLoader, Dataset, TensorDataset, Subset, CSVDataset, randomSplit, datasets, transforms } from './data';

@@ -26,6 +26,20 @@ export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }
 
+/**
+ * @internal tidy() scopes, innermost last: every tensor made while one is open is recorded in
+ * it. kept: tensors that outlive any scope they were made in (keep(), leaf gradients, buffers,
+ * optimizer state).
+ */
+export const tidyScopes: Tensor[][] = [];
+export const keptTensors = new WeakSet<Tensor>();
+
+/** Marks t to survive the tidy() scopes it was made in; returns t. */
+export function keep<T extends Tensor>(t: T): T {
+  keptTensors.add(t);
+  return t;
+}
+
 export class Tensor {
   /** @internal the native handle */
   _h: NativeTensor;
@@ -43,6 +57,7 @@ export class Tensor {
     this._h = h;
     this.shape = h.shape;
     this.dtype = h.dtype as DType;
+    if (tidyScopes.length !== 0) tidyScopes[tidyScopes.length - 1].push(this);
   }
 
   get ndim(): number {

@@ -1,7 +1,7 @@
 // The backward engine: walks the graph from a root in reverse topological order, summing
 // gradients that meet at a node, accumulating into leaves' .grad, and releasing each node's
 // saved tensors once it has run (unless retainGraph).
-import type { Tensor } from '../tensor';
+import { keep, type Tensor } from '../tensor';
 import { Node } from './node';
 import { noGrad } from './grad_mode';
 
@@ -77,6 +77,6 @@ function accumulateLeaf(x: Tensor, g: Tensor): void {
     x.grad._accumulate(g);
   } else {
     // A private contiguous copy: g may be shared with other inputs or be a broadcast view.
-    x.grad = g.clone();
+    x.grad = keep(g.clone());
   }
 }

@@ -1,6 +1,6 @@
 // Module and Parameter: PyTorch's nn.Module. Submodules, parameters and buffers are found
 // in declaration (assignment) order, which gives PyTorch's state-dict keys (`fc1.weight`).
-import { Tensor } from '../tensor';
+import { Tensor, keep } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { shapeStr } from '../ops/util';
 
@@ -26,6 +26,7 @@ export abstract class Module {
 
   /** Registers a tensor as a buffer (e.g. running statistics): in stateDict, not in parameters(). */
   registerBuffer(name: string, t: Tensor | null): void {
+    if (t) keep(t);
     (this as unknown as Record<string, unknown>)[name] = t;
     if (!this._bufferNames.includes(name)) this._bufferNames.push(name);
   }

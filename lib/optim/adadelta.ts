@@ -1,7 +1,7 @@
 // Adadelta (torch.optim.Adadelta semantics), one fused native update per parameter
 // (native/cpu/optim.cc adadelta_step_).
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, keep } from '../tensor';
 import { zerosLike } from '../ops/creation';
 import { Optimizer, ParamGroup, Params, StateSpec } from './optimizer';
 
@@ -45,7 +45,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
         if (!p.grad) continue;
         let st = this.state.get(p);
         if (!st) {
-          st = { step: 0, square_avg: zerosLike(p), acc_delta: zerosLike(p) };
+          st = { step: 0, square_avg: keep(zerosLike(p)), acc_delta: keep(zerosLike(p)) };
           this.state.set(p, st);
         }
         native.adadeltaStep(p._h, p.grad._h, (st.square_avg as Tensor)._h, (st.acc_delta as Tensor)._h, g.lr, g.rho,

@@ -1,7 +1,7 @@
 // Adagrad (torch.optim.Adagrad semantics, dense gradients), one fused native update per
 // parameter (native/cpu/optim.cc adagrad_step_).
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, keep } from '../tensor';
 import { fullLike } from '../ops/creation';
 import { Optimizer, ParamGroup, Params, StateSpec } from './optimizer';
 
@@ -44,7 +44,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 
   protected initGroupState(g: ParamGroup<AdagradOptions>): void {
-    for (const p of g.params) this.state.set(p, { step: 0, sum: fullLike(p, this.defaults.initialAccumulatorValue) });
+    for (const p of g.params) this.state.set(p, { step: 0, sum: keep(fullLike(p, this.defaults.initialAccumulatorValue)) });
   }
 
   step(): void {
@@ -54,7 +54,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
         if (!p.grad) continue;
         let st = this.state.get(p);
         if (!st) {
-          st = { step: 0, sum: fullLike(p, this.defaults.initialAccumulatorValue) };
+          st = { step: 0, sum: keep(fullLike(p, this.defaults.initialAccumulatorValue)) };
           this.state.set(p, st);
         }
         const step = (st.step as number) + 1;

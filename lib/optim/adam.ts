@@ -1,7 +1,7 @@
 // Adam and AdamW (torch.optim.Adam / torch.optim.AdamW semantics), one fused native update per
 // parameter (native/cpu/optim.cc adam_step_).
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, keep } from '../tensor';
 import { zerosLike } from '../ops/creation';
 import { Optimizer, ParamGroup, Params, StateSpec } from './optimizer';
 
@@ -39,11 +39,11 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
         if (!p.grad) continue;
         let st = this.state.get(p);
         if (!st) {
-          st = { step: 0, exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) };
+          st = { step: 0, exp_avg: keep(zerosLike(p)), exp_avg_sq: keep(zerosLike(p)) };
           this.state.set(p, st);
         }
         // torch creates it at the first step of an amsgrad group; here also when amsgrad is turned on later
-        if (g.amsgrad && !st.max_exp_avg_sq) st.max_exp_avg_sq = zerosLike(p);
+        if (g.amsgrad && !st.max_exp_avg_sq) st.max_exp_avg_sq = keep(zerosLike(p));
         const step = (st.step as number) + 1;
         const vmax = g.amsgrad ? (st.max_exp_avg_sq as Tensor)._h : null;
         native.adamStep(p._h, p.grad._h, (st.exp_avg as Tensor)._h, (st.exp_avg_sq as Tensor)._h, vmax, step, g.lr,

@@ -11,7 +11,7 @@
 // grad_avg, sum, acc_delta). Unlike torch, stateDict() returns copies of the state tensors (a
 // snapshot that later steps do not change) and loadStateDict() copies what it is given.
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, keep } from '../tensor';
 import { shapeStr } from '../ops/util';
 
 export type ParamGroup<O> = { params: Tensor[]; initialLr?: number } & O;
@@ -281,7 +281,7 @@ export abstract class Optimizer<O extends object> {
       // copies made only once everything checked out
       for (const k of [...spec.tensors, ...spec.optional]) {
         const v = entry[k] as Tensor | undefined | null;
-        if (v) out[k] = new Tensor(native.cast(v._h, p.dtype));
+        if (v) out[k] = keep(new Tensor(native.cast(v._h, p.dtype)));
       }
       state.set(p, out);
     }

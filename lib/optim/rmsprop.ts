@@ -1,7 +1,7 @@
 // RMSprop (torch.optim.RMSprop semantics), one fused native update per parameter
 // (native/cpu/optim.cc rmsprop_step_).
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, keep } from '../tensor';
 import { zerosLike } from '../ops/creation';
 import { Optimizer, ParamGroup, Params, StateSpec } from './optimizer';
 
@@ -49,12 +49,12 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         if (!p.grad) continue;
         let st = this.state.get(p);
         if (!st) {
-          st = { step: 0, square_avg: zerosLike(p) };
+          st = { step: 0, square_avg: keep(zerosLike(p)) };
           this.state.set(p, st);
         }
         // zeros, as torch initialises them (here also when the option is turned on later)
-        if (g.momentum > 0 && !st.momentum_buffer) st.momentum_buffer = zerosLike(p);
-        if (g.centered && !st.grad_avg) st.grad_avg = zerosLike(p);
+        if (g.momentum > 0 && !st.momentum_buffer) st.momentum_buffer = keep(zerosLike(p));
+        if (g.centered && !st.grad_avg) st.grad_avg = keep(zerosLike(p));
         const gradAvg = g.centered ? (st.grad_avg as Tensor)._h : null;
         const buf = g.momentum > 0 ? (st.momentum_buffer as Tensor)._h : null;
         native.rmspropStep(p._h, p.grad._h, (st.square_avg as Tensor)._h, gradAvg, buf, g.lr, g.alpha, g.eps,

@@ -1,6 +1,6 @@
 // Stochastic gradient descent (torch.optim.SGD semantics), one fused native update per parameter.
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, keep } from '../tensor';
 import { zerosLike } from '../ops/creation';
 import { Optimizer, ParamGroup, Params, StateSpec } from './optimizer';
 
@@ -51,7 +51,7 @@ export class SGD extends Optimizer<SGDOptions> {
           let st = this.state.get(p);
           if (!st) this.state.set(p, (st = {}));
           if (!st.momentum_buffer) {
-            st.momentum_buffer = zerosLike(p);
+            st.momentum_buffer = keep(zerosLike(p));
             first = true;
           }
           buf = st.momentum_buffer as Tensor;

@@ -22,6 +22,7 @@ import { native } from '../native';
 import { Tensor } from '../tensor';
 import { Module } from '../nn/module';
 import { noGrad } from '../autograd/grad_mode';
+import { tidy } from '../tidy';
 import type { Optimizer } from '../optim/optimizer';
 import { ReduceLROnPlateau, LRScheduler } from '../optim/lr_scheduler';
 import { DataLoader } from '../data/dataloader';
@@ -228,13 +229,16 @@ export function evaluate(model: Module, loader: DataLoader<any, any>, opts: Eval
   try {
     noGrad(() => {
       for (const batch of loader) {
-        const [x, y] = batchXY(batch, 'evaluation');
-        const out = model.forward(x);
-        const size = x.shape[0];
-        if (lossFn) lossSum += lossFn(out, y).item() * size;
-        n += size;
-        if (out.shape.length === 2) acc.update(out, y);
-        else if (metrics.length) throw new RangeError(`evaluate: metrics need outputs [N, C] but got shape [${out.shape.join(', ')}]`);
+        // tidy: a big evaluation batch's intermediates are freed now, not when collected
+        tidy(() => {
+          const [x, y] = batchXY(batch, 'evaluation');
+          const out = model.forward(x);
+          const size = x.shape[0];
+          if (lossFn) lossSum += lossFn(out, y).item() * size;
+          n += size;
+          if (out.shape.length === 2) acc.update(out, y);
+          else if (metrics.length) throw new RangeError(`evaluate: metrics need outputs [N, C] but got shape [${out.shape.join(', ')}]`);
+        });
       }
     });
   } finally {

@@ -24,6 +24,9 @@ export interface CliContext {
   datasets: Record<string, typeof datasets.MNIST>;
 }
 
+/** Samples per forward pass when evaluating (train's validation and test sets, eval). */
+export const EVAL_BATCH = 256;
+
 /** The models that classify (10 logits): the ones eval and predict take. */
 export const CLASSIFIERS = ['mlp', 'cnn', 'lstm', 'gru', 'rnn'];
 

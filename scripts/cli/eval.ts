@@ -10,6 +10,7 @@ import { evaluate, loadWeights } from '../../lib/train';
 import { confusionMatrixSvg } from '../../lib/utils/plot';
 import {
   CliContext, Io, UsageError, CLASSIFIERS, checkWritable, datasetOpt, intOpt, modelOpt, pathOpt, runCommand, seedTransform, table,
+  EVAL_BATCH,
 } from './common';
 
 export const EVAL_HELP = `Usage: flint eval --model NAME --weights FILE [options]
@@ -24,7 +25,7 @@ Options:
                       safetensors state dict from PyTorch with the same keys     [required]
   --dataset NAME      mnist or fashion-mnist                             [default: mnist]
   --data DIR          folder holding the IDX .gz files (as flint train)
-  --batch-size N      samples per forward pass                           [default: 1000]
+  --batch-size N      samples per forward pass                           [default: 256]
   --confusion FILE    write the confusion matrix as an SVG heatmap (counts in the cells,
                       colour = share of the true class)
   --threads N         native threads                                     [default: physical cores]
@@ -75,7 +76,7 @@ function parseEval(argv: string[], ctx: CliContext): EvalArgs | 'help' {
     weights,
     dataset: datasetOpt(ctx, values.dataset),
     data: pathOpt('data', values.data),
-    batchSize: intOpt('batch-size', values['batch-size'], 1000, 1)!,
+    batchSize: intOpt('batch-size', values['batch-size'], EVAL_BATCH, 1)!,
     confusion: pathOpt('confusion', values.confusion),
     threads: intOpt('threads', values.threads, undefined, 1),
     json: values.json ?? false,

@@ -10,7 +10,7 @@ import { readHeader } from '../../lib/io';
 import { fit, evaluate, callbacks, CHECKPOINT_FORMAT } from '../../lib/train';
 import type { Callback, History } from '../../lib/train';
 import { trainingCurvesSvg } from '../../lib/utils/plot';
-import { Io, UsageError, CLASSIFIERS, checkWritable } from './common';
+import { Io, UsageError, CLASSIFIERS, EVAL_BATCH, checkWritable } from './common';
 
 /** parseArgs options of the fit flags (merged into flint train's). */
 export const FIT_OPTIONS = {
@@ -157,8 +157,10 @@ export async function trainClassifier(r: ClassifierRun, io: Io, parts: {
     [trainSet, valSet] = [tr, va];
   }
   const trainLoader = new DataLoader(trainSet, { batchSize: r.batchSize, shuffle: true });
-  const valLoader = valSet && new DataLoader(valSet, { batchSize: 1000 });
-  const testLoader = new DataLoader(parts.testSet, { batchSize: 1000 });
+  // Evaluation batches of 256: as fast here as 1000, and the CNN's intermediates (held until the
+  // forward returns) stay near 110 MB instead of 430 MB of peak RSS.
+  const valLoader = valSet && new DataLoader(valSet, { batchSize: EVAL_BATCH });
+  const testLoader = new DataLoader(parts.testSet, { batchSize: EVAL_BATCH });
   say(`training ${r.model} on ${parts.title} (${trainSet.length} images from ${parts.root}` +
     (valSet ? `, ${valSet.length} held out for validation` : '') + `) for ${r.epochs} epoch${r.epochs > 1 ? 's' : ''}, ` +
     `batch ${r.batchSize}, ${parts.optName} lr ${r.lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
