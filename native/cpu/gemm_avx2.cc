@@ -90,15 +90,28 @@ namespace {
 // A(i, p) = a[i * ars + p * acs] (packed or in place); rows past m repeat row m - 1, so a
 // tile on the M edge never reads past A. Packed (a full panel: ars = 1, acs = 6, m = 6): the
 // offsets are constants (register-indexed broadcasts cost 1-3% on sq128 / fc1_bwd_w).
-template <bool kPacked>
+// kStore: 0 hands the accumulators back in acc; for a full tile with alpha = 1 and no
+// epilogue, 1 stores them to C (beta = 0) and 2 adds them to C (beta = 1) straight from the
+// registers (the round trip through acc and the general store cost about 40 cycles a tile:
+// 8 % of sq64, where K = 64 gives a tile 384 cycles of FMAs).
+enum { kToAcc = 0, kSetC = 1, kAddC = 2 };
+template <bool kPacked, int kStore>
 __attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m,
-                                                 const float* b, __m256* acc) {
+                                                 const float* b, __m256* acc, float* c, int64_t rsc) {
   const int64_t o1 = kPacked ? 1 : std::min<int64_t>(1, m - 1) * ars;
   const int64_t o2 = kPacked ? 2 : std::min<int64_t>(2, m - 1) * ars;
   const int64_t o3 = kPacked ? 3 : std::min<int64_t>(3, m - 1) * ars;
   const int64_t o4 = kPacked ? 4 : std::min<int64_t>(4, m - 1) * ars;
   const int64_t o5 = kPacked ? 5 : std::min<int64_t>(5, m - 1) * ars;
   if (kPacked) acs = 6;
+  // The C tile's rows (strided: no hardware prefetch) are fetched while the k loop runs: on
+  // sq1024 / sq2048, C lives in L3 and each tile otherwise waited for 12 misses at its store.
+  if (kStore != kToAcc || c) {
+    for (int64_t i = 0; i < 6; i++) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + std::min<int64_t>(i, m - 1) * rsc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + std::min<int64_t>(i, m - 1) * rsc + 15), _MM_HINT_T0);
+    }
+  }
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -119,8 +132,18 @@ __attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, int
     a += acs;
     b += 16;
   }
-  acc[0] = c00; acc[1] = c01; acc[2] = c10; acc[3] = c11; acc[4] = c20; acc[5] = c21;
-  acc[6] = c30; acc[7] = c31; acc[8] = c40; acc[9] = c41; acc[10] = c50; acc[11] = c51;
+  if (kStore == kToAcc) {
+    acc[0] = c00; acc[1] = c01; acc[2] = c10; acc[3] = c11; acc[4] = c20; acc[5] = c21;
+    acc[6] = c30; acc[7] = c31; acc[8] = c40; acc[9] = c41; acc[10] = c50; acc[11] = c51;
+    return;
+  }
+  auto put = [c](int64_t off, __m256 v) {
+    if (kStore == kAddC) v = _mm256_add_ps(v, _mm256_loadu_ps(c + off));
+    _mm256_storeu_ps(c + off, v);
+  };
+  put(0, c00); put(8, c01); put(rsc, c10); put(rsc + 8, c11); put(2 * rsc, c20); put(2 * rsc + 8, c21);
+  put(3 * rsc, c30); put(3 * rsc + 8, c31); put(4 * rsc, c40); put(4 * rsc + 8, c41);
+  put(5 * rsc, c50); put(5 * rsc + 8, c51);
 }
 
 // The same loop for an M-edge tile of R < 6 rows (R = 2 or 4: rows past m repeat row m - 1):
@@ -154,14 +177,22 @@ __attribute__((noinline)) void ukernel_loop_rx16(int64_t kc, const float* a, int
 void ukernel_f32_avx2_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
                            int64_t rsc, int64_t m, int64_t n, const TileOut<float>& o) {
   __m256 acc[12];
-  if (ars == 1 && acs == 6 && m == 6)
-    ukernel_loop_6x16<true>(kc, a, ars, acs, m, b, acc);
+  const bool packed = ars == 1 && acs == 6 && m == 6;
+  if (m == 6 && n == 16 && o.alpha == 1.0f && (o.beta == 0.0f || o.beta == 1.0f) && !o.bn && !o.bm && !o.relu) {
+    if (o.beta == 0.0f)
+      (packed ? ukernel_loop_6x16<true, kSetC> : ukernel_loop_6x16<false, kSetC>)(kc, a, ars, acs, m, b, acc, c, rsc);
+    else
+      (packed ? ukernel_loop_6x16<true, kAddC> : ukernel_loop_6x16<false, kAddC>)(kc, a, ars, acs, m, b, acc, c, rsc);
+    return;
+  }
+  if (packed)
+    ukernel_loop_6x16<true, kToAcc>(kc, a, ars, acs, m, b, acc, c, rsc);
   else if (m <= 2)
     ukernel_loop_rx16<2>(kc, a, ars, acs, m, b, acc);
   else if (m <= 4)
     ukernel_loop_rx16<4>(kc, a, ars, acs, m, b, acc);
   else
-    ukernel_loop_6x16<false>(kc, a, ars, acs, m, b, acc);
+    ukernel_loop_6x16<false, kToAcc>(kc, a, ars, acs, m, b, acc, c, rsc);
   const __m256 va = _mm256_set1_ps(o.alpha);
   const float beta = o.beta;
   const float* bn = o.bn;
@@ -368,22 +399,16 @@ void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const floa
 
 namespace {
 
-// Sum of the 8 lanes, in a fixed order.
-inline float hsum8(__m256 v) {
-  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-  x = _mm_add_ss(x, _mm_movehdup_ps(x));
-  return _mm_cvtss_f32(x);
-}
-
 // An R x S tile of dot products, C[r, s] = dot(A[r, :], W[s, :]): per 8 values of k, S loads
 // of W and R of A for R * S FMAs (4 x 3: 7 loads, 12 FMAs, 12 of the 16 ymm registers). Lane
-// q sums the k = q (mod 8) terms; the lanes are added last: an order that depends on K only.
+// q sums the k = q (mod 8) terms; the lanes are added last, four rows at a time by hsum4
+// (((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7)), rows past R as zeros): an order that
+// depends on K only.
 template <int R, int S>
 void dot_tile(int64_t K, const float* a, int64_t rsa, const float* w, int64_t rsw, float* c, int64_t rsc,
               const TileOut<float>& o, const float* bn, const float* bm) {
-  __m256 acc[R][S];
-  for (int r = 0; r < R; r++)
+  __m256 acc[4][S];
+  for (int r = 0; r < 4; r++)
     for (int s = 0; s < S; s++) acc[r][s] = _mm256_setzero_ps();
   int64_t p = 0;
   for (; p + 8 <= K; p += 8) {
@@ -403,16 +428,21 @@ void dot_tile(int64_t K, const float* a, int64_t rsa, const float* w, int64_t rs
       for (int s = 0; s < S; s++) acc[r][s] = _mm256_fmadd_ps(av, wv[s], acc[r][s]);
     }
   }
-  for (int r = 0; r < R; r++)
-    for (int s = 0; s < S; s++) {
+  const float alpha = o.alpha, beta = o.beta;
+  const bool relu = o.relu;
+  for (int s = 0; s < S; s++) {
+    alignas(16) float sum[4];
+    _mm_store_ps(sum, hsum4(acc[0][s], acc[1][s], acc[2][s], acc[3][s]));
+    for (int r = 0; r < R; r++) {
       float* cp = c + r * rsc + s;
-      float v = o.alpha * hsum8(acc[r][s]);
-      if (o.beta != 0.0f) v = std::fma(o.beta, *cp, v);
+      float v = alpha * sum[r];
+      if (beta != 0.0f) v = std::fma(beta, *cp, v);
       if (bn) v += bn[s];
       if (bm) v += bm[r];
-      if (o.relu) v = std::max(v, 0.0f);
+      if (relu) v = std::max(v, 0.0f);
       *cp = v;
     }
+  }
 }
 
 using DotTileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t,
@@ -431,10 +461,13 @@ void dot_f32_avx2(int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, 
                   int64_t rsc, const TileOut<float>& o) {
   for (int64_t i = 0; i < M; i += 4) {
     int64_t r = std::min<int64_t>(4, M - i);
-    for (int64_t j = 0; j < N; j += 3) {
+    for (int64_t j = 0; j < N;) {
+      // Columns in threes; a last four as two twos (a one-column tile has 4 FMA chains, too
+      // few to cover the FMA latency: N = 10 is 3 + 3 + 2 + 2).
       int64_t s = std::min<int64_t>(3, N - j);
       kDotTiles[r - 1][s - 1](K, A + i * rsa, rsa, W + j * rsw, rsw, C + i * rsc + j, rsc, o, o.bn ? o.bn + j : nullptr,
                               o.bm ? o.bm + i : nullptr);
+      j += s;
     }
   }
 }
