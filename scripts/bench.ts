@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --threads 1,2] [--only gemm|mlp] [--quick] [--json] [--out FILE] [--python PATH] [--ref-dir DIR]
+//                  [--fma-peak FILE.c|none]
 //
 // (a) GEMM GFLOP/s (2*M*N*K / seconds, median of the timed samples after warm-up) on the shapes
 //     of the benchmark sheet, each in its layouts, on each thread count, side by side with
@@ -10,9 +11,13 @@
 //     data (random inputs and labels: no dataset needed): samples/s and peak RSS, each in a fresh
 //     child process (so the RSS is the training's own), and PyTorch's figure for the same recipe.
 //
-// flint's GEMM figure is native.gemm('blis', a, b): the production GEMM (gemm_f32, including
-// its small-product path) plus the N-API call and the output allocation from the caching
-// allocator, which numpy and torch are spared (they write into a preallocated out=).
+// flint's GEMM figure is native.gemm('blis', a, b, out): the production GEMM (gemm_f32, including
+// its small-product paths) plus the N-API call, writing into a preallocated output as numpy
+// and torch do (out=). The "+alloc" column is native.gemm('blis', a, b), a new output tensor
+// per call (handle, allocator, finalizer: about 1 us on this kind of machine), as matmul pays.
+// (c) The FMA ceiling: fma_peak.c (the shared benchmark folder's) compiled and run in the same
+//     run, per thread count, before and after that count's GEMM rows; flint's n >= 512 square
+//     products are printed as a percentage of the higher of the two medians.
 // The "other" column is the CPU that other processes used while the row was measured (in
 // cores, from /proc/stat): on a shared machine a row with other > 0.2 is not to be trusted.
 import { spawn, spawnSync, ChildProcessWithoutNullStreams } from 'child_process';
@@ -62,6 +67,7 @@ interface Opts {
   out: string | null;
   python: string | null;
   refDir: string | null;
+  fmaPeak: string | null;
   passes: number;
   samples: number;
   minSampleS: number;
@@ -80,6 +86,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --python PATH        the Python with numpy/torch for the reference figures (default /usr/bin/python3;
                        --python none skips them)
   --ref-dir DIR        also run DIR/gemm_bench.py (the shared reference script) and show its numpy figure
+  --fma-peak FILE.c    the FMA-peak program to compile and run with the GEMM part (default: fma_peak.c in
+                       --ref-dir, else ../shared/bench/fma_peak.c beside the repository; none skips it)
   --passes N --samples N --min-sample-s S    GEMM sampling (default 3 x 5, each sample >= 0.03 s)
   --steps N --warmup N MLP steps timed / untimed (default 300 / 20)
   --cases a,b          only the named GEMM shapes (e.g. sq512,fc1_fwd)`;
@@ -95,6 +103,7 @@ function parseOpts(argv: string[]): Opts {
       out: { type: 'string' },
       python: { type: 'string', default: '/usr/bin/python3' },
       'ref-dir': { type: 'string' },
+      'fma-peak': { type: 'string' },
       passes: { type: 'string' },
       samples: { type: 'string' },
       'min-sample-s': { type: 'string' },
@@ -131,6 +140,7 @@ function parseOpts(argv: string[]): Opts {
     out: values.out ?? null,
     python: values.python === 'none' ? null : String(values.python),
     refDir: values['ref-dir'] ?? null,
+    fmaPeak: fmaPeakSource(values['fma-peak'], values['ref-dir']),
     passes: int('passes', values.passes, quick ? 1 : 3),
     samples: int('samples', values.samples, 5),
     minSampleS: minS,
@@ -139,6 +149,17 @@ function parseOpts(argv: string[]): Opts {
     warmup: int('warmup', values.warmup, quick ? 10 : 20, 0),
     cases,
   };
+}
+
+/** The fma_peak.c to use: the option, else the reference folder's, else the shared folder beside the repo. */
+function fmaPeakSource(opt: string | undefined, refDir: string | undefined): string | null {
+  if (opt === 'none') return null;
+  if (opt !== undefined) return opt;
+  const repo = path.resolve(__dirname, fs.existsSync(path.join(__dirname, '..', 'package.json')) ? '..' : '../..');
+  for (const dir of [refDir, path.join(repo, '..', 'shared', 'bench')]) {
+    if (dir && fs.existsSync(path.join(dir, 'fma_peak.c'))) return path.join(dir, 'fma_peak.c');
+  }
+  return null;
 }
 
 function usage(msg: string): never {
@@ -309,12 +330,41 @@ class RefGemm {
   }
 }
 
+// ---- (c) the FMA ceiling ----
+
+interface FmaPeak { threads: number; gflops_median: number; ghz: number; runs: number[] }
+
+/** Compiles fma_peak.c once (cc -O3 -mavx2 -mfma -fopenmp); the binary, or a reason. */
+function buildFmaPeak(src: string): string | { error: string } {
+  if (!fs.existsSync(src)) return { error: `${src} not found` };
+  const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flint-fma-')), 'fma_peak');
+  const cc = process.env.CC || 'cc';
+  const r = spawnSync(cc, ['-O3', '-mavx2', '-mfma', '-fopenmp', '-o', exe, src], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: `${cc} could not build ${path.basename(src)}: ${(r.stderr || String(r.error)).trim().split('\n')[0]}` };
+  return exe;
+}
+
+/** One run of the FMA-peak program at t threads (reps samples, median). */
+function runFmaPeak(exe: string, t: number, reps: number): FmaPeak | string {
+  const r = spawnSync(exe, [String(t), String(reps)], { encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) return `fma_peak exited with ${r.status ?? r.signal}`;
+  try {
+    const j = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    return { threads: t, gflops_median: j.gflops_median, ghz: j.ghz_from_add_chain_median, runs: j.gflops_all };
+  } catch {
+    return 'fma_peak printed no JSON';
+  }
+}
+
 // ---- (a) GEMM ----
 
 interface GemmRow extends GemmCase {
   threads: number;
   flop: number;
   flint: Stats;
+  flint_alloc: Stats;
+  ratio_alloc_numpy?: number;
+  pct_fma_peak?: number;
   numpy?: Stats;
   torch?: Stats;
   numpy_ref_script?: number;
@@ -344,16 +394,36 @@ function checkFlint(a: NativeTensor, b: NativeTensor, c: GemmCase): void {
   }
 }
 
-async function benchGemm(o: Opts, log: (s: string) => void): Promise<{ rows: GemmRow[]; refInfo: Record<string, unknown>[]; notes: string[] }> {
+async function benchGemm(o: Opts, log: (s: string) => void): Promise<{ rows: GemmRow[]; refInfo: Record<string, unknown>[]; notes: string[]; peaks: FmaPeak[] }> {
   const cases = gemmCases().filter((c) => !o.cases || o.cases.includes(c.name));
   const rows: GemmRow[] = [];
   const refInfo: Record<string, unknown>[] = [];
   const notes: string[] = [];
   const mon = new CpuMonitor();
+  const peaks: FmaPeak[] = [];
+  let fmaExe: string | null = null;
+  if (o.fmaPeak) {
+    const b = buildFmaPeak(o.fmaPeak);
+    if (typeof b === 'string') fmaExe = b;
+    else notes.push(`no FMA peak: ${b.error}`);
+  }
+  const fmaReps = o.quick ? 3 : 5;
+  const peakRun = (t: number): FmaPeak | null => {
+    if (!fmaExe) return null;
+    log(`gemm: FMA peak, ${t} thread${t > 1 ? 's' : ''}...`);
+    const r = runFmaPeak(fmaExe, t, fmaReps);
+    if (typeof r === 'string') {
+      notes.push(`FMA peak at ${t} threads: ${r}`);
+      return null;
+    }
+    return r;
+  };
   flint.manualSeed(0);
   const ops = cases.map(flintOperands);
+  const outs = cases.map((c) => flint.empty([c.M, c.N]));
   for (const t of o.threads) {
     flint.setNumThreads(t);
+    const peakBefore = peakRun(t);
     let ref: RefGemm | null = null;
     if (o.python) {
       log(`gemm: starting the numpy/torch reference (${t} thread${t > 1 ? 's' : ''})...`);
@@ -364,10 +434,13 @@ async function benchGemm(o: Opts, log: (s: string) => void): Promise<{ rows: Gem
         refInfo.push({ threads: t, ...r.info, calls_per_sample: undefined });
       }
     }
-    const fns = ops.map(([a, b]) => () => native.gemm('blis', a._h, b._h).dispose());
+    const fns = ops.map(([a, b], i) => () => native.gemm('blis', a._h, b._h, outs[i]._h));
+    const allocFns = ops.map(([a, b]) => () => native.gemm('blis', a._h, b._h).dispose());
     cases.forEach((c, i) => checkFlint(ops[i][0]._h, ops[i][1]._h, c));
     const ks = fns.map((fn) => calibrate(fn, o.minSampleS));
+    const kas = allocFns.map((fn) => calibrate(fn, o.minSampleS));
     const fl: number[][] = cases.map(() => []);
+    const fa: number[][] = cases.map(() => []);
     const refS: Record<string, number[]>[] = cases.map(() => ({}));
     const othF: number[][] = cases.map(() => []);
     const othR: number[][] = cases.map(() => []);
@@ -381,19 +454,29 @@ async function benchGemm(o: Opts, log: (s: string) => void): Promise<{ rows: Gem
           await sleep(o.settleMs); // let OpenBLAS's idle threads stop spinning before flint runs
         }
         const done = mon.start();
-        for (let s = 0; s < o.samples; s++) fl[i].push(timeSample(fns[i], ks[i]));
+        for (let s = 0; s < o.samples; s++) {
+          fl[i].push(timeSample(fns[i], ks[i]));
+          fa[i].push(timeSample(allocFns[i], kas[i]));
+        }
         othF[i].push(done());
       }
       log(`gemm: ${t} thread${t > 1 ? 's' : ''}, pass ${p + 1}/${o.passes} done`);
     }
     ref?.quit();
+    const peakAfter = peakRun(t);
+    const peakBest = [peakBefore, peakAfter].filter((x): x is FmaPeak => x !== null)
+      .sort((x, y) => y.gflops_median - x.gflops_median)[0];
+    for (const x of [peakBefore, peakAfter]) if (x) peaks.push(x);
     const mean = (v: number[]) => round(v.reduce((a, b) => a + b, 0) / Math.max(v.length, 1), 2);
     cases.forEach((c, i) => {
       const flop = 2 * c.M * c.N * c.K;
-      const row: GemmRow = { ...c, threads: t, flop, flint: stats(flop, fl[i], ks[i]), other_cpus_flint: mean(othF[i]) };
+      const row: GemmRow = { ...c, threads: t, flop, flint: stats(flop, fl[i], ks[i]), flint_alloc: stats(flop, fa[i], kas[i]),
+        other_cpus_flint: mean(othF[i]) };
+      if (peakBest) row.pct_fma_peak = round((100 * row.flint.gflops_median) / peakBest.gflops_median, 1);
       if (ref) {
         for (const lib of ref.libs) (row as unknown as Record<string, Stats>)[lib] = stats(flop, refS[i][lib], ref.calls[i][lib]);
         if (row.numpy) row.ratio_numpy = round(row.flint.gflops_median / row.numpy.gflops_median, 2);
+        if (row.numpy) row.ratio_alloc_numpy = round(row.flint_alloc.gflops_median / row.numpy.gflops_median, 2);
         if (row.torch) row.ratio_torch = round(row.flint.gflops_median / row.torch.gflops_median, 2);
         row.other_cpus_ref = mean(othR[i]);
       }
@@ -414,7 +497,8 @@ async function benchGemm(o: Opts, log: (s: string) => void): Promise<{ rows: Gem
     a.dispose();
     b.dispose();
   }
-  return { rows, refInfo, notes };
+  for (const x of outs) x.dispose();
+  return { rows, refInfo, notes, peaks };
 }
 
 /** DIR/gemm_bench.py (the shared reference script) at one thread count, as a cross-check of bench_ref.py. */
@@ -567,26 +651,34 @@ export function table(head: string[], body: (string | number)[][], right: boolea
 export const f1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
 export const f2 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(2));
 
-function printGemm(rows: GemmRow[], o: Opts): string {
+function printGemm(rows: GemmRow[], peaks: FmaPeak[], o: Opts): string {
   const out: string[] = [];
   for (const t of o.threads) {
     const rs = rows.filter((r) => r.threads === t);
     const hasRef = rs.some((r) => r.numpy), hasScript = rs.some((r) => r.numpy_ref_script !== undefined);
-    const head = ['shape', 'layout', 'M x K x N', 'flint', 'p25-p75', 'us/call'];
-    if (hasRef) head.push('numpy', 'torch', 'flint/numpy', 'flint/torch');
+    const head = ['shape', 'layout', 'M x K x N', 'flint', 'p25-p75', 'us/call', '+alloc'];
+    if (hasRef) head.push('numpy', 'torch', 'flint/numpy', 'flint/torch', '+alloc/numpy');
     if (hasScript) head.push('numpy (gemm_bench.py)');
     head.push('other');
     const body = rs.map((r) => {
       const row: (string | number)[] = [r.name, r.layout, `${r.M}x${r.K}x${r.N}`, f1(r.flint.gflops_median),
-        `${f1(r.flint.gflops_p25)}-${f1(r.flint.gflops_p75)}`, f1(r.flint.us_per_call_median)];
-      if (hasRef) row.push(f1(r.numpy?.gflops_median), f1(r.torch?.gflops_median), f2(r.ratio_numpy), f2(r.ratio_torch));
+        `${f1(r.flint.gflops_p25)}-${f1(r.flint.gflops_p75)}`, f1(r.flint.us_per_call_median), f1(r.flint_alloc.gflops_median)];
+      if (hasRef) row.push(f1(r.numpy?.gflops_median), f1(r.torch?.gflops_median), f2(r.ratio_numpy), f2(r.ratio_torch), f2(r.ratio_alloc_numpy));
       if (hasScript) row.push(f1(r.numpy_ref_script));
       row.push(f2(Math.max(r.other_cpus_flint, r.other_cpus_ref ?? 0)));
       return row;
     });
     const n = rs[0] ? rs[0].flint.n_samples : 0;
-    out.push(`GEMM, ${t} thread${t > 1 ? 's' : ''}: GFLOP/s = 2MNK/s, median of ${n} samples per library`);
+    out.push(`GEMM, ${t} thread${t > 1 ? 's' : ''}: GFLOP/s = 2MNK/s, median of ${n} samples per library; flint, numpy and torch`);
+    out.push('write into a preallocated output (out=); +alloc: flint with a new output tensor per call');
     out.push(table(head, body, head.map((_, j) => j >= 2)));
+    const pk = peaks.filter((p) => p.threads === t);
+    if (pk.length) {
+      const best = Math.max(...pk.map((p) => p.gflops_median));
+      const big = rs.filter((r) => /^sq\d+$/.test(r.name) && r.M >= 512 && r.pct_fma_peak !== undefined);
+      out.push(`FMA peak (fma_peak.c, ${t} thread${t > 1 ? 's' : ''}): ${pk.map((p) => `${f1(p.gflops_median)} GFLOP/s at ${p.ghz.toFixed(2)} GHz`).join(', then ')}` +
+        (big.length ? `; flint n >= 512 as % of ${f1(best)}: ${big.map((r) => `${r.name} ${f1(r.pct_fma_peak)} %`).join(', ')}` : ''));
+    }
     out.push('');
   }
   return out.join('\n');
@@ -638,8 +730,9 @@ async function main(): Promise<void> {
     const g = await benchGemm(o, log);
     result.gemm = g.rows;
     result.reference = g.refInfo;
+    result.fma_peak = g.peaks;
     notes.push(...g.notes);
-    if (!o.json) process.stdout.write(printGemm(g.rows, o) + '\n');
+    if (!o.json) process.stdout.write(printGemm(g.rows, g.peaks, o) + '\n');
   }
   if (o.only !== 'gemm') {
     const m = benchMlp(o, log);
