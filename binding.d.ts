@@ -15,6 +15,8 @@ export declare class NativeTensor {
   readonly isContiguous: boolean;
   /** In-place writes to the storage so far (autograd checks it, as PyTorch's version counter); -1 once disposed. */
   readonly version: number;
+  /** Contiguous, and no other handle (a view) shares its storage. */
+  readonly soleContiguous: boolean;
   /** Frees this handle's reference to the storage now (views keep it alive). */
   dispose(): void;
   /** Copies the elements (row-major) into `out`, which the caller allocates. */

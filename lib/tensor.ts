@@ -40,9 +40,17 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+let tensorsMade = 0;
+/** @internal how many tensors were made so far: a tensor's _id is its rank in that order */
+export function tensorCount(): number {
+  return tensorsMade;
+}
+
 export class Tensor {
   /** @internal the native handle */
   _h: NativeTensor;
+  /** @internal creation order (the backward engine frees the gradients made during its pass) */
+  readonly _id: number = tensorsMade++;
   readonly shape: number[];
   readonly dtype: DType;
   readonly device: Device = 'cpu';
@@ -196,6 +204,7 @@ export class Tensor {
       g = new Tensor(native.cast(g._live('backward')._h, this.dtype));
     }
     runBackward(this, g, opts.retainGraph ?? false);
+    if (g !== gradient) g._h.dispose(); // the seed made here (leaves got copies of it)
   }
 
   /** @internal in-place gradient accumulation: this += g */

@@ -39,10 +39,24 @@ export class Node {
     }
   }
 
-  /** Drops the inputs and everything the backward closure saved. */
+  /** Buffers only this node's backward reads (an im2col buffer, argmax indices, a workspace). */
+  private owned: NativeTensor[] | null = null;
+
+  /**
+   * Hands the node a buffer that nothing but its backward reads: it is freed when the node is
+   * released (after backward() without retainGraph) instead of when the garbage collector finds
+   * it. Only for tensors that never reach the caller.
+   */
+  own(h: NativeTensor | null): void {
+    if (h) (this.owned ??= []).push(h);
+  }
+
+  /** Drops the inputs and everything the backward closure saved; frees the owned buffers. */
   release(): void {
     this.inputs = null;
     this.backwardFn = null;
     this.output = null;
+    if (this.owned) for (const h of this.owned) h.dispose();
+    this.owned = null;
   }
 }

@@ -170,5 +170,6 @@ export function conv2dAs(op: string, input: Tensor, weight: Tensor, bias: Tensor
     if (bias) grads.push(gb && new Tensor(gb));
     return grads;
   });
+  out.gradFn?.own(col);
   return batched ? out : squeeze(out, 0);
 }

@@ -115,6 +115,7 @@ export function maxPool2dAs(op: string, input: Tensor, kernelSize: unknown, opts
   const indices = new Tensor(ih);
   const inShape = input.shape.slice();
   const out = record('max_pool2d', vh, [input], (g) => [new Tensor(native.maxPool2dBackward(g._h, indices._h, inShape))]);
+  if (!opts.returnIndices) out.gradFn?.own(ih); // the caller never sees them
   return [out, indices];
 }
 

@@ -59,6 +59,7 @@ export function rnnLayer(mode: RnnMode, x: Tensor, hx: Tensor | null, cx: Tensor
     });
     return grads;
   });
+  packed.gradFn?.own(wsh); // the workspace (gates of every step) is the backward's alone
   const [T, N] = x.shape;
   const D = weights.length / 4;
   const H = weights[1]!.shape[1];

@@ -51,8 +51,11 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** A contiguous tensor viewed with a new shape of the same numel (no autograd). */
 export function reshapeRaw(t: Tensor, shape: number[]): Tensor {
-  const c = t.isContiguous() ? t._h : native.contiguous(t._h);
-  return new Tensor(native.asStrided(c, shape, contiguousStrides(shape), c.offset));
+  const contiguous = t.isContiguous();
+  if (contiguous && sameShape(t.shape, shape)) return t;
+  const c = contiguous ? t : new Tensor(native.contiguous(t._h));
+  if (sameShape(c.shape, shape)) return c;
+  return new Tensor(native.asStrided(c._h, shape, contiguousStrides(shape), c._h.offset));
 }
 
 /** Sums g over broadcast dimensions so that it has `shape` (the backward of broadcasting). */

@@ -65,6 +65,14 @@ FLINT_FN(GetVersion) {
 FLINT_FN(GetContiguous) {
   return guard(info, [&](Napi::Env env) -> Napi::Value { return Napi::Boolean::New(env, self(info)->t.is_contiguous()); });
 }
+// A contiguous handle that no other handle (view) shares storage with: the autograd engine may
+// take such a gradient as a leaf's .grad instead of copying it.
+FLINT_FN(GetSoleContiguous) {
+  return guard(info, [&](Napi::Env env) -> Napi::Value {
+    const Tensor& t = self(info)->t;
+    return Napi::Boolean::New(env, t.storage && t.storage.use_count() == 1 && t.is_contiguous());
+  });
+}
 FLINT_FN(Dispose) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
     self(info)->release(env);
@@ -101,7 +109,7 @@ Napi::Function define_tensor_class(Napi::Env env) {
       getter("shape", adapt<GetShape>),         getter("strides", adapt<GetStrides>),
       getter("offset", adapt<GetOffset>),       getter("dtype", adapt<GetDtype>),
       getter("disposed", adapt<GetDisposed>),   getter("isContiguous", adapt<GetContiguous>),
-      getter("version", adapt<GetVersion>),
+      getter("version", adapt<GetVersion>),      getter("soleContiguous", adapt<GetSoleContiguous>),
       method("dispose", adapt<Dispose>),        method("read", adapt<Read>),
       method("sameStorage", adapt<SameStorage>),
   };

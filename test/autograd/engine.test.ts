@@ -193,3 +193,65 @@ describe('graph bookkeeping', () => {
     expect(Array.from(x.grad!.dataSync() as Float32Array)).toEqual([2, 4, 6]);
   });
 });
+
+describe('memory: the engine frees its own gradients, and takes rather than copies leaf gradients', () => {
+  const live = () => flint.memoryStats().liveBytes;
+
+  test('after backward only the leaf gradients stay (the intermediate ones are freed, not left to the GC)', () => {
+    const w1 = flint.randn([256, 128]).requiresGrad_(), w2 = flint.randn([64, 256]).requiresGrad_();
+    const x = flint.randn([512, 128]);
+    const h = relu(linear(x, w1)); // activations [512, 256] the caller holds
+    const loss = linear(h, w2).sum();
+    const before = live();
+    loss.backward();
+    // leaf gradients w1.grad and w2.grad; gradients of h, of the pre-activation and of the
+    // output ([512, 256] and [512, 64] floats) are gone
+    expect(live() - before).toBe((256 * 128 + 64 * 256) * 4);
+    expect(h.disposed).toBe(false);
+    expect(h.dataSync().length).toBe(512 * 256);
+  });
+
+  test('a gradient reaching two leaves through views of one storage is copied for one of them', () => {
+    const a = f64([1, 2, 3, 4], true);
+    const b = f64([[1, 2], [3, 4]], true);
+    for (let k = 1; k <= 2; k++) {
+      a.add(b.view([4])).mul(f64([1, 10, 100, 1000])).sum().backward();
+      expect(a.grad!.toArray()).toEqual([k, 10 * k, 100 * k, 1000 * k]);
+      expect(b.grad!.toArray()).toEqual([[k, 10 * k], [100 * k, 1000 * k]]);
+    }
+    expect(a.grad!._h.sameStorage(b.grad!._h)).toBe(false);
+  });
+
+  test('one gradient object given to two leaves (x + y) is taken by one and copied for the other', () => {
+    const x = f64([1, 2], true), y = f64([3, 4], true);
+    x.add(y).sum().backward();
+    expect(x.grad!._h.sameStorage(y.grad!._h)).toBe(false);
+    x.add(y).sum().backward();
+    expect(x.grad!.toArray()).toEqual([2, 2]);
+    expect(y.grad!.toArray()).toEqual([2, 2]);
+  });
+
+  test("the caller's gradient passed to backward() and tensors made before it are left alone", () => {
+    const x = f64([1, 2, 3], true);
+    const y = x.mul(2);
+    const g = f64([1, 1, 1]);
+    y.backward(g);
+    expect(g.disposed).toBe(false);
+    expect(y.disposed).toBe(false);
+    expect(x.grad!.toArray()).toEqual([2, 2, 2]);
+  });
+
+  test('buffers only a backward reads (im2col, pooling indices) survive retainGraph and go with the graph', () => {
+    const w = flint.randn([4, 2, 3, 3]).requiresGrad_();
+    const x = flint.randn([2, 2, 8, 8]);
+    const y = flint.F.maxPool2d(flint.F.conv2d(x, w), 2).sum();
+    y.backward(undefined, { retainGraph: true });
+    const g1 = w.grad!.dataSync().slice();
+    y.backward();
+    expect(Array.from(w.grad!.dataSync() as Float32Array)).toEqual(Array.from(g1 as Float32Array, (v) => 2 * v));
+    expect(() => y.backward()).toThrow(/already freed/);
+    const [, idx] = flint.F.maxPool2d(flint.F.conv2d(x, w), 2, { returnIndices: true });
+    flint.F.conv2d(x, w).sum().backward();
+    expect(idx.disposed).toBe(false); // returned to the caller: never owned by the graph
+  });
+});
