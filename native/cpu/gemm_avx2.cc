@@ -428,20 +428,26 @@ void dot_tile(int64_t K, const float* a, int64_t rsa, const float* w, int64_t rs
       for (int s = 0; s < S; s++) acc[r][s] = _mm256_fmadd_ps(av, wv[s], acc[r][s]);
     }
   }
-  const float alpha = o.alpha, beta = o.beta;
+  // The store, four rows of a column at a time: relu?(alpha * sum + beta * C + bn + bm).
+  const __m128 va = _mm_set1_ps(o.alpha);
+  const float beta = o.beta;
   const bool relu = o.relu;
+  alignas(16) float bmv[4] = {};
+  if (bm)
+    for (int r = 0; r < R; r++) bmv[r] = bm[r];
   for (int s = 0; s < S; s++) {
-    alignas(16) float sum[4];
-    _mm_store_ps(sum, hsum4(acc[0][s], acc[1][s], acc[2][s], acc[3][s]));
-    for (int r = 0; r < R; r++) {
-      float* cp = c + r * rsc + s;
-      float v = alpha * sum[r];
-      if (beta != 0.0f) v = std::fma(beta, *cp, v);
-      if (bn) v += bn[s];
-      if (bm) v += bm[r];
-      if (relu) v = std::max(v, 0.0f);
-      *cp = v;
+    __m128 v = _mm_mul_ps(va, hsum4(acc[0][s], acc[1][s], acc[2][s], acc[3][s]));
+    if (beta != 0.0f) {
+      alignas(16) float cv[4] = {};
+      for (int r = 0; r < R; r++) cv[r] = c[r * rsc + s];
+      v = _mm_fmadd_ps(_mm_set1_ps(beta), _mm_load_ps(cv), v);
     }
+    if (bn) v = _mm_add_ps(v, _mm_set1_ps(bn[s]));
+    if (bm) v = _mm_add_ps(v, _mm_load_ps(bmv));
+    if (relu) v = _mm_max_ps(_mm_setzero_ps(), v);  // NaN stays NaN
+    alignas(16) float out[4];
+    _mm_store_ps(out, v);
+    for (int r = 0; r < R; r++) c[r * rsc + s] = out[r];
   }
 }
 
