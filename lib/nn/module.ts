@@ -8,6 +8,7 @@ import { shapeStr } from '../ops/util';
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     super(data._h);
+    keep(this); // a parameter outlives any tidy() scope it is made in, frozen or not
     if (requiresGrad) this.requiresGrad_(true);
   }
 }

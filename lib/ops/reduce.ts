@@ -1,5 +1,6 @@
 // Reductions: sum, mean, max (all or along a dim), argmax.
 import { native } from '../native';
+import type { NativeTensor } from '../../binding';
 import { record, Tensor } from '../tensor';
 import { contiguousStrides, numelOf, reshapeRaw, shapeStr, wrapDim, live } from './util';
 
@@ -60,7 +61,8 @@ export function maxAll(t: Tensor): Tensor {
   live(t, 'max');
   if (t.numel() === 0) throw new RangeError(`max: cannot take the max of an empty tensor (shape ${shapeStr(t.shape)})`);
   const flat = reshapeRaw(t, [t.numel()]);
-  const [vh] = native.maxDim(flat._h, 0, false);
+  const [vh, unusedIndices] = native.maxDim(flat._h, 0, false);
+  unusedIndices.dispose(); // freed now, not at the next GC (inside tidy() too)
   const values = new Tensor(vh);
   // PyTorch's evenly_distribute_backward: g / k to each of the k elements equal to the max
   // (to each NaN when the max is NaN), not all of g to the first one.
@@ -80,7 +82,13 @@ export function argmax(t: Tensor, dim?: number, keepdim = false): Tensor {
   live(t, 'argmax');
   if (dim === undefined) {
     if (t.numel() === 0) throw new RangeError('argmax: cannot take the argmax of an empty tensor');
-    return new Tensor(native.maxDim(reshapeRaw(t, [t.numel()])._h, 0, false)[1]);
+    return indicesOnly(native.maxDim(reshapeRaw(t, [t.numel()])._h, 0, false));
   }
-  return new Tensor(native.maxDim(t._h, wrapDim('argmax', dim, t.ndim), keepdim)[1]);
+  return indicesOnly(native.maxDim(t._h, wrapDim('argmax', dim, t.ndim), keepdim));
+}
+
+/** The indices of maxDim's pair; the values are freed now, not at the next GC. */
+function indicesOnly([values, indices]: NativeTensor[]): Tensor {
+  values.dispose();
+  return new Tensor(indices);
 }

@@ -77,12 +77,48 @@ test('a whole training step inside tidy: parameters, gradients, optimizer state 
   expect(losses.every(Number.isFinite)).toBe(true);
 });
 
+test('tensors reachable through class instances and Sets survive; frozen parameters survive', () => {
+  class Box {
+    constructor(readonly t: flint.Tensor, readonly more = { deep: [flint.ones([1])] }) {}
+  }
+  const x = flint.ones([2]);
+  const box = flint.tidy(() => new Box(x.add(1)));
+  expect(box.t.toArray()).toEqual([2, 2]);
+  expect(box.more.deep[0].toArray()).toEqual([1]);
+  const set = flint.tidy(() => new Set([x.mul(3)]));
+  expect([...set][0].toArray()).toEqual([3, 3]);
+  const bare = flint.tidy(() => Object.assign(Object.create(null), { t: x.mul(4) }));
+  expect(bare.t.toArray()).toEqual([4, 4]);
+  const ds = flint.tidy(() => new flint.TensorDataset(flint.randn([8, 3]), flint.zeros([8], { dtype: 'int64' })));
+  const [bx] = new flint.DataLoader(ds, { batchSize: 4 })[Symbol.iterator]().next().value as flint.Tensor[];
+  expect(bx.shape).toEqual([4, 3]);
+  let lin: flint.nn.Linear | null = null;
+  flint.tidy(() => {
+    lin = new nn.Linear(3, 2);
+    for (const p of lin.parameters()) p.requiresGrad = false;
+  });
+  expect(lin!.forward(flint.ones([1, 3])).shape).toEqual([1, 2]);
+});
+
+test('keep() takes tensors only; argmax inside tidy leaves nothing behind', () => {
+  expect(() => flint.keep(5 as any)).toThrow('keep: expected a tensor but got number');
+  expect(() => flint.keep(null as any)).toThrow('keep: expected a tensor but got null');
+  const x = flint.randn([100, 10]);
+  flint.tidy(() => x.argmax(1)); // warm the cache
+  const before = flint.memoryStats().liveBytes;
+  for (let i = 0; i < 5; i++) flint.tidy(() => void x.argmax(1));
+  flint.tidy(() => void x.max());
+  expect(flint.memoryStats().liveBytes).toBe(before);
+});
+
 test('an async fn is refused; a throwing fn leaves no scope open', async () => {
   expect(() => flint.tidy((async () => flint.ones([1])) as any)).toThrow('tidy: fn must be synchronous (it returned a Promise)');
+  let made: flint.Tensor | null = null;
   expect(() => flint.tidy(() => {
-    flint.ones([2]);
+    made = flint.ones([2]);
     throw new Error('boom');
   })).toThrow('boom');
+  expect(made!.disposed).toBe(true); // freed on the way out, as tf.tidy does
   const outside = flint.ones([2]);
   flint.tidy(() => flint.ones([1]));
   expect(outside.disposed).toBe(false); // not recorded in a leftover scope
