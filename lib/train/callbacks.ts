@@ -12,7 +12,7 @@ import { Tensor } from '../tensor';
 import type { Module } from '../nn/module';
 import type { Optimizer } from '../optim/optimizer';
 import { saveCheckpoint, CallbackState } from './checkpoint';
-import { fmtNum } from './format';
+import { fmtNum, describeValue, checkOptionKeys } from './format';
 
 export { progressBar, ProgressOptions } from './progress';
 
@@ -43,6 +43,9 @@ export interface FitState {
   seed: number;
   batchesPerEpoch: number;
   samplesPerEpoch: number;
+  /** the names each epoch's logs will hold (loss, metrics, valLoss, val metrics, lr, seconds,
+   *  samplesPerSec), known before training so callbacks can check what they monitor */
+  logKeys?: string[];
   /** set by a callback to end training after this epoch */
   stopTraining: boolean;
   /** why training stopped early, for the progress printout */
@@ -81,12 +84,72 @@ export function autoMode(monitor: string): 'min' | 'max' {
   return /acc|f1|precision|recall|auc/i.test(monitor) ? 'max' : 'min';
 }
 
+/** fit's built-in metric names (fit.ts's MetricName). */
+const METRIC_NAMES = ['accuracy', 'precision', 'recall', 'f1', 'mse', 'mae'];
+
+/**
+ * The message for a monitored name that is not among an epoch's values `keys`, with a hint
+ * naming only values that exist or that a change to fit's options would create: 'valLoss'
+ * without val data (pass val, or monitor 'loss'), 'valAccuracy' without the accuracy metric
+ * (add it to metrics), 'valAcc' (did you mean 'valAccuracy').
+ * @internal
+ */
+export function unknownMonitorMessage(who: string, what: string, monitor: string, keys: string[]): string {
+  const hasVal = keys.includes('valLoss');
+  const isVal = /^val[A-Z0-9]/.test(monitor);
+  const base = isVal ? monitor[3].toLowerCase() + monitor.slice(4) : monitor;
+  const asVal = (n: string) => `val${n[0].toUpperCase()}${n.slice(1)}`;
+  const withVal = isVal && !hasVal ? ' and pass val to fit' : '';
+  let hint = '';
+  if (METRIC_NAMES.includes(base) && !keys.includes(base)) {
+    hint = `'${base}' is not among fit's metrics: add it (metrics: ['${base}'])${withVal}`;
+  } else if (isVal && !hasVal && keys.includes(base)) {
+    hint = `pass val to fit, or monitor '${base}'`;
+  } else {
+    // a near name: one of the epoch's values, or a built-in metric's (val) name, that the
+    // monitor spells in another case, with underscores, or cut short
+    const norm = (n: string) => n.toLowerCase().replace(/[_\s]/g, '');
+    const m = norm(monitor);
+    const candidates = [...keys, ...METRIC_NAMES.flatMap((n) => [n, asVal(n)]).filter((c) => !keys.includes(c))];
+    const near = candidates.find((c) => norm(c) === m) ?? (m.length >= 3 ? candidates.find((c) => norm(c).startsWith(m)) : undefined);
+    if (near !== undefined && keys.includes(near)) hint = `did you mean '${near}'?`;
+    else if (near !== undefined) {
+      const metric = /^val[A-Z]/.test(near) ? near[3].toLowerCase() + near.slice(4) : near;
+      hint = `did you mean '${near}' (with metrics: ['${metric}']${/^val[A-Z]/.test(near) && !hasVal ? ' and val data' : ''})?`;
+    } else if (isVal && !hasVal) hint = 'pass val to fit';
+  }
+  return `${who}: ${what} '${monitor}' is not among the epoch's values (${keys.join(', ')})` + (hint ? `; ${hint}` : '');
+}
+
 function monitored(who: string, monitor: string, logs: EpochLogs): number {
   const v = logs[monitor];
-  if (typeof v !== 'number') {
-    const hint = monitor.startsWith('val') ? `; pass val to fit, or monitor '${monitor[3].toLowerCase()}${monitor.slice(4)}'` : '';
-    throw new Error(`${who}: monitor '${monitor}' is not among the epoch's values (${Object.keys(logs).join(', ')})${hint}`);
+  if (typeof v !== 'number') throw new Error(unknownMonitorMessage(who, 'monitor', monitor, Object.keys(logs)));
+  return v;
+}
+
+/** Before training: the monitored name must be among the values fit will log. */
+function checkMonitor(who: string, monitor: string, s: FitState): void {
+  if (s.logKeys && !s.logKeys.includes(monitor)) throw new RangeError(unknownMonitorMessage(who, 'monitor', monitor, s.logKeys));
+}
+
+function checkOptionsObject(who: string, opts: unknown, valid: readonly string[], required = false): void {
+  if (opts === undefined && !required) return;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`${who}: expected an options object { ${valid.join(', ')} } but got ${describeValue(opts)}`);
   }
+  checkOptionKeys(who, opts, valid);
+}
+
+function checkMonitorName(who: string, monitor: unknown): string {
+  if (typeof monitor !== 'string' || !monitor) {
+    throw new TypeError(`${who}: monitor must be the name of an epoch value such as 'valLoss' but got ${describeValue(monitor)}`);
+  }
+  return monitor;
+}
+
+function checkBoolean(who: string, name: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new TypeError(`${who}: ${name} must be true or false but got ${describeValue(v)}`);
   return v;
 }
 
@@ -101,7 +164,8 @@ export interface EarlyStoppingOptions {
   monitor?: string;
   /** epochs without improvement before stopping [default: 0] */
   patience?: number;
-  /** the smallest change that counts as an improvement [default: 0] */
+  /** the smallest change that counts as an improvement, >= 0 whatever the mode (a negative
+   *  value is refused, where Keras takes its absolute value) [default: 0] */
   minDelta?: number;
   /** 'min' (a loss), 'max' (an accuracy) or 'auto' (from the name) [default: 'auto'] */
   mode?: 'min' | 'max' | 'auto';
@@ -119,14 +183,19 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback & {
   best: number; bestEpoch: number; wait: number; stoppedEpoch: number;
 } {
   const who = 'earlyStopping';
-  const monitor = opts.monitor ?? 'valLoss';
-  if (typeof monitor !== 'string' || !monitor) throw new TypeError(`${who}: monitor must be the name of an epoch value such as 'valLoss'`);
+  checkOptionsObject(who, opts, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBest']);
+  opts ??= {};
+  const monitor = checkMonitorName(who, opts.monitor ?? 'valLoss');
   const patience = opts.patience ?? 0;
+  if (typeof patience !== 'number') throw new TypeError(`${who}: patience must be an integer >= 0 but got ${describeValue(patience)}`);
   if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`${who}: patience must be an integer >= 0 but got ${patience}`);
-  const minDelta = Math.abs(opts.minDelta ?? 0);
-  if (!Number.isFinite(minDelta)) throw new RangeError(`${who}: minDelta must be a finite number but got ${opts.minDelta}`);
+  const minDelta = opts.minDelta ?? 0;
+  if (typeof minDelta !== 'number') throw new TypeError(`${who}: minDelta must be a number >= 0 but got ${describeValue(minDelta)}`);
+  if (!Number.isFinite(minDelta) || minDelta < 0) {
+    throw new RangeError(`${who}: minDelta must be a finite number >= 0 (the smallest improvement, in either mode) but got ${minDelta}`);
+  }
   const mode = checkMode(who, opts.mode, monitor);
-  const restoreBest = opts.restoreBest ?? false;
+  const restoreBest = checkBoolean(who, 'restoreBest', opts.restoreBest);
   let bestWeights: Record<string, Tensor> | null = null;
   const better = (a: number, b: number) => (mode === 'min' ? a < b - minDelta : a > b + minDelta);
   const cb = {
@@ -135,6 +204,9 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback & {
     bestEpoch: 0,
     wait: 0,
     stoppedEpoch: 0,
+    onTrainBegin(s: FitState) {
+      checkMonitor(who, monitor, s);
+    },
     onEpochEnd(epoch: number, logs: EpochLogs, s: FitState) {
       const v = monitored(who, monitor, logs);
       if (better(v, cb.best)) {
@@ -203,17 +275,25 @@ export interface CheckpointOptions {
  */
 export function checkpoint(opts: CheckpointOptions): Callback & { best: number; lastSaved: number; lastPath: string | null } {
   const who = 'checkpoint';
-  if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new TypeError(`${who}: expected { path } naming the file to write`);
-  const monitor = opts.monitor ?? 'valLoss';
+  checkOptionsObject(who, opts, ['path', 'monitor', 'saveBestOnly', 'mode', 'metadata'], true);
+  if (typeof opts.path !== 'string' || opts.path === '') {
+    throw new TypeError(`${who}: expected { path } naming the file to write but path is ${describeValue(opts.path)}`);
+  }
+  const monitor = checkMonitorName(who, opts.monitor ?? 'valLoss');
   const mode = checkMode(who, opts.mode, monitor);
-  const saveBestOnly = opts.saveBestOnly ?? false;
+  const saveBestOnly = checkBoolean(who, 'saveBestOnly', opts.saveBestOnly);
+  if (opts.metadata !== undefined &&
+      (opts.metadata === null || typeof opts.metadata !== 'object' || Object.values(opts.metadata).some((v) => typeof v !== 'string'))) {
+    throw new TypeError(`${who}: metadata must be an object of strings but got ${describeValue(opts.metadata)}`);
+  }
   const cb = {
     name: 'checkpoint',
     best: mode === 'min' ? Infinity : -Infinity,
     lastSaved: 0,
     lastPath: null as string | null,
-    onTrainBegin() {
+    onTrainBegin(s: FitState) {
       // Fail before training rather than after its first epoch.
+      if (saveBestOnly) checkMonitor(who, monitor, s);
       const dir = nodePath.dirname(nodePath.resolve(opts.path));
       let st: fs.Stats;
       try {
@@ -261,5 +341,10 @@ export function checkpoint(opts: CheckpointOptions): Callback & { best: number; 
 
 /** Calls fn(epoch, logs, state) after each epoch: a callback from a function. */
 export function lambda(fn: (epoch: number, logs: EpochLogs, s: FitState) => void | Promise<void>): Callback {
+  if (typeof fn !== 'function') {
+    const hint = fn && typeof fn === 'object' && !Array.isArray(fn)
+      ? ' (an object of hooks such as { onEpochEnd } is a callback itself: put it in fit\'s callbacks as it is)' : '';
+    throw new TypeError(`callbacks.lambda: expected a function (epoch, logs, state) => ... but got ${describeValue(fn)}${hint}`);
+  }
   return { onEpochEnd: fn };
 }

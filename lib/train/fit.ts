@@ -27,7 +27,8 @@ import type { Optimizer } from '../optim/optimizer';
 import { ReduceLROnPlateau, LRScheduler } from '../optim/lr_scheduler';
 import { DataLoader } from '../data/dataloader';
 import * as metricsLib from '../metrics';
-import { Callback, EpochLogs, FitState, History } from './callbacks';
+import { Callback, EpochLogs, FitState, History, unknownMonitorMessage } from './callbacks';
+import { checkOptionKeys, describeValue } from './format';
 import { CallbackState, loadCheckpoint, checkSignature } from './checkpoint';
 import { progressBar, ProgressOptions } from './progress';
 
@@ -100,18 +101,18 @@ const CLASS_METRICS: Record<string, (t: Int32Array, p: Int32Array) => number> = 
   f1: (t, p) => metricsLib.f1(t, p, { average: 'macro' }),
 };
 
-function checkMetrics(metrics: unknown): Metric[] {
+function checkMetrics(who: string, metrics: unknown): Metric[] {
   if (metrics === undefined) return [];
-  if (!Array.isArray(metrics)) throw new TypeError('fit: metrics must be an array such as [\'accuracy\', \'f1\']');
+  if (!Array.isArray(metrics)) throw new TypeError(`${who}: metrics must be an array such as ['accuracy', 'f1'] but got ${describeValue(metrics)}`);
   const seen = new Set<string>();
   for (const m of metrics) {
     const name = typeof m === 'string' ? m : m && typeof m === 'object' && typeof m.name === 'string' && typeof m.fn === 'function' ? m.name : null;
-    if (name === null) throw new TypeError(`fit: a metric is a name (${[...Object.keys(CLASS_METRICS), 'mse', 'mae'].join(', ')}) or { name, fn }`);
+    if (name === null) throw new TypeError(`${who}: a metric is a name (${[...Object.keys(CLASS_METRICS), 'mse', 'mae'].join(', ')}) or { name, fn }`);
     if (typeof m === 'string' && !(m in CLASS_METRICS) && m !== 'mse' && m !== 'mae') {
-      throw new RangeError(`fit: unknown metric '${m}' (available: ${[...Object.keys(CLASS_METRICS), 'mse', 'mae'].join(', ')}, or { name, fn })`);
+      throw new RangeError(`${who}: unknown metric '${m}' (available: ${[...Object.keys(CLASS_METRICS), 'mse', 'mae'].join(', ')}, or { name, fn })`);
     }
-    if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`fit: metric name '${name}' must be a camelCase identifier`);
-    if (name === 'loss' || name === 'lr' || name === 'seconds' || seen.has(name)) throw new RangeError(`fit: metric name '${name}' is taken`);
+    if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`${who}: metric name '${name}' must be a camelCase identifier`);
+    if (name === 'loss' || name === 'lr' || name === 'seconds' || seen.has(name)) throw new RangeError(`${who}: metric name '${name}' is taken`);
     seen.add(name);
   }
   return metrics as Metric[];
@@ -132,20 +133,20 @@ class MetricAccumulator {
   private count = 0;
   readonly classes: boolean;
   readonly regression: boolean;
-  constructor(readonly metrics: Metric[], readonly keepPredictions = false) {
+  constructor(readonly who: string, readonly metrics: Metric[], readonly keepPredictions = false) {
     this.classes = keepPredictions || metrics.some((m) => typeof m !== 'string' || m in CLASS_METRICS);
     this.regression = metrics.some((m) => m === 'mse' || m === 'mae');
   }
   update(out: Tensor, y: Tensor): void {
     if (this.classes) {
-      if (out.shape.length !== 2) throw new RangeError(`fit: classification metrics need outputs [N, C] but got shape [${out.shape.join(', ')}]`);
+      if (out.shape.length !== 2) throw new RangeError(`${this.who}: classification metrics need outputs [N, C] but got shape [${out.shape.join(', ')}]`);
       this.preds.push(labelsOf(noGrad(() => out.argmax(1))));
       this.trues.push(labelsOf(y));
     }
     if (this.regression) {
       const o = out.dataSync() as ArrayLike<number>;
       const t = y.dataSync();
-      if (o.length !== t.length) throw new RangeError(`fit: mse/mae need targets the shape of the output: [${out.shape.join(', ')}] vs [${y.shape.join(', ')}]`);
+      if (o.length !== t.length) throw new RangeError(`${this.who}: mse/mae need targets the shape of the output: [${out.shape.join(', ')}] vs [${y.shape.join(', ')}]`);
       for (let i = 0; i < o.length; i++) {
         const d = o[i] - Number(t[i]);
         this.sq += d * d;
@@ -181,18 +182,19 @@ class MetricAccumulator {
   }
 }
 
-function lossFunction(loss: unknown): (o: Tensor, t: Tensor) => Tensor {
+function lossFunction(who: string, loss: unknown): (o: Tensor, t: Tensor) => Tensor {
   if (typeof loss === 'function') return loss as (o: Tensor, t: Tensor) => Tensor;
   if (loss && typeof (loss as { forward?: unknown }).forward === 'function') {
     const m = loss as { forward(o: Tensor, t: Tensor): Tensor };
     return (o, t) => m.forward(o, t);
   }
-  throw new TypeError('fit: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => scalar tensor');
+  throw new TypeError(`${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => scalar tensor ` +
+    `but got ${describeValue(loss)}`);
 }
 
-function batchXY(batch: unknown, where: string): [Tensor, Tensor] {
+function batchXY(who: string, batch: unknown, where: string): [Tensor, Tensor] {
   if (!Array.isArray(batch) || batch.length < 2 || !(batch[0] instanceof Tensor) || !(batch[1] instanceof Tensor)) {
-    throw new TypeError(`fit: ${where} batches must be [input, target] tensors (a DataLoader over a dataset of [x, y] samples)`);
+    throw new TypeError(`${who}: ${where} batches must be [input, target] tensors (a DataLoader over a dataset of [x, y] samples)`);
   }
   return [batch[0], batch[1]];
 }
@@ -218,10 +220,17 @@ export interface EvaluateResult {
  * Example: const r = evaluate(model, testLoader, { metrics: ['accuracy', 'f1'] })
  */
 export function evaluate(model: Module, loader: DataLoader<any, any>, opts: EvaluateOptions = {}): EvaluateResult {
-  if (!(model instanceof Module)) throw new TypeError('evaluate: expected an nn.Module');
-  const metrics = checkMetrics(opts.metrics);
-  const lossFn = opts.loss !== undefined ? lossFunction(opts.loss) : null;
-  const acc = new MetricAccumulator(metrics, true);
+  const who = 'evaluate';
+  if (!(model instanceof Module)) throw new TypeError(`${who}: expected an nn.Module but got ${describeValue(model)}`);
+  if (!(loader instanceof DataLoader)) throw new TypeError(`${who}: expected a DataLoader as the second argument but got ${describeValue(loader)}`);
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`${who}: expected options { loss, metrics } but got ${describeValue(opts)}`);
+  }
+  checkOptionKeys(who, opts, ['loss', 'metrics']);
+  const metrics = checkMetrics(who, opts.metrics);
+  const lossFn = opts.loss !== undefined ? lossFunction(who, opts.loss) : null;
+  if (loader.length === 0) throw new RangeError(`${who}: ${emptyLoader(loader)}`);
+  const acc = new MetricAccumulator(who, metrics, true);
   const wasTraining = model.training;
   model.eval();
   let lossSum = 0;
@@ -231,7 +240,7 @@ export function evaluate(model: Module, loader: DataLoader<any, any>, opts: Eval
       for (const batch of loader) {
         // tidy: a big evaluation batch's intermediates are freed now, not when collected
         tidy(() => {
-          const [x, y] = batchXY(batch, 'evaluation');
+          const [x, y] = batchXY(who, batch, 'evaluation');
           const out = model.forward(x);
           const size = x.shape[0];
           if (lossFn) lossSum += lossFn(out, y).item() * size;
@@ -248,6 +257,19 @@ export function evaluate(model: Module, loader: DataLoader<any, any>, opts: Eval
   return { loss: lossFn ? lossSum / n : undefined, metrics: n ? acc.result() : {}, yTrue, yPred, samples: n };
 }
 
+/** Why a loader gives no batches, for an error message. */
+function emptyLoader(loader: DataLoader<any, any>): string {
+  const n = loader.dataset.length;
+  return `the loader yields no batches: ` + (n === 0 ? 'its dataset is empty'
+    : `dropLast drops the only, partial batch (${n} sample${n === 1 ? '' : 's'}, batchSize ${loader.batchSize})`);
+}
+
+/** fit's options, for the typo guard. */
+const FIT_OPTIONS = ['train', 'val', 'epochs', 'optimizer', 'loss', 'metrics', 'callbacks', 'scheduler', 'schedulerMonitor', 'seed',
+  'resumeFrom', 'device', 'progress'] as const;
+/** The hooks a callback may have. */
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'afterEpoch', 'onTrainEnd', 'afterTrainEnd', 'stateDict', 'loadStateDict'] as const;
+
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -259,32 +281,69 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * schedulerMonitor, seed, resumeFrom, device, progress.
  */
 export async function fit(model: Module, o: FitOptions): Promise<History> {
-  if (!(model instanceof Module)) throw new TypeError('fit: expected an nn.Module as the first argument');
-  if (!o || typeof o !== 'object') throw new TypeError('fit: expected options { train, epochs, optimizer, loss }');
+  if (!(model instanceof Module)) throw new TypeError(`fit: expected an nn.Module as the first argument but got ${describeValue(model)}`);
+  if (!o || typeof o !== 'object' || Array.isArray(o)) {
+    throw new TypeError(`fit: expected options { train, epochs, optimizer, loss } but got ${describeValue(o)}`);
+  }
+  checkOptionKeys('fit', o, FIT_OPTIONS);
   for (const [k, l] of [['train', o.train], ['val', o.val]] as const) {
     if (l === undefined && k === 'val') continue;
-    if (!(l instanceof DataLoader)) throw new TypeError(`fit: ${k} must be a DataLoader`);
+    if (!(l instanceof DataLoader)) throw new TypeError(`fit: ${k} must be a DataLoader but got ${describeValue(l)}`);
+    if (l.length === 0) throw new RangeError(`fit: ${k}: ${emptyLoader(l)}`);
   }
+  if (typeof o.epochs !== 'number') throw new TypeError(`fit: epochs must be an integer >= 1 but got ${describeValue(o.epochs)}`);
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new RangeError(`fit: epochs must be an integer >= 1 but got ${o.epochs}`);
   const optimizer = o.optimizer;
   if (!optimizer || typeof optimizer.step !== 'function' || typeof optimizer.zeroGrad !== 'function') {
-    throw new TypeError('fit: optimizer must be an optimizer (new optim.SGD(model.parameters(), { lr }))');
+    throw new TypeError(`fit: optimizer must be an optimizer (new optim.SGD(model.parameters(), { lr })) but got ${describeValue(optimizer)}`);
   }
-  const lossFn = lossFunction(o.loss);
-  const metrics = checkMetrics(o.metrics);
+  const lossFn = lossFunction('fit', o.loss);
+  const metrics = checkMetrics('fit', o.metrics);
   const device = o.device ?? 'cpu';
   if (device !== 'cpu') {
     throw new RangeError(`fit: device '${device}' is not available: ` +
       (native.buildInfo().cuda ? 'fit does not move models and batches to a device yet' : 'this build of flint has no CUDA') + "; use 'cpu'");
   }
-  if (o.seed !== undefined && (!Number.isSafeInteger(o.seed) || o.seed < 0)) throw new RangeError(`fit: seed must be a non-negative integer but got ${o.seed}`);
+  if (o.seed !== undefined && (!Number.isSafeInteger(o.seed) || o.seed < 0)) {
+    throw new (typeof o.seed === 'number' ? RangeError : TypeError)(`fit: seed must be a non-negative integer but got ${describeValue(o.seed)}`);
+  }
+  if (o.resumeFrom !== undefined && (typeof o.resumeFrom !== 'string' || o.resumeFrom === '')) {
+    throw new TypeError(`fit: resumeFrom must be the path of a checkpoint but got ${describeValue(o.resumeFrom)}`);
+  }
   const scheduler = o.scheduler ?? null;
   if (scheduler !== null && !(scheduler instanceof LRScheduler) && !(scheduler instanceof ReduceLROnPlateau)) {
-    throw new TypeError('fit: scheduler must be one of optim.lrScheduler\'s (StepLR, ..., ReduceLROnPlateau)');
+    throw new TypeError(`fit: scheduler must be one of optim.lrScheduler's (StepLR, ..., ReduceLROnPlateau) but got ${describeValue(scheduler)}`);
+  }
+  if (scheduler !== null && scheduler.optimizer !== optimizer) {
+    throw new RangeError(`fit: the ${scheduler.constructor.name} scheduler was built for another optimizer than fit's, so stepping it ` +
+      `would never change the learning rate fit trains with: build it on the same optimizer (new ${scheduler.constructor.name}(optimizer, ...))`);
+  }
+  if (o.schedulerMonitor !== undefined && typeof o.schedulerMonitor !== 'string') {
+    throw new TypeError(`fit: schedulerMonitor must be the name of an epoch value such as 'valLoss' but got ${describeValue(o.schedulerMonitor)}`);
+  }
+  if (o.schedulerMonitor !== undefined && !(scheduler instanceof ReduceLROnPlateau)) {
+    throw new RangeError('fit: schedulerMonitor is for a ReduceLROnPlateau scheduler' +
+      (scheduler ? `; ${scheduler.constructor.name} steps once per epoch whatever the values` : ', and fit was given none'));
   }
   const schedulerMonitor = o.schedulerMonitor ?? (o.val ? 'valLoss' : 'loss');
+  if (o.callbacks !== undefined && !Array.isArray(o.callbacks)) {
+    throw new TypeError(`fit: callbacks must be an array (callbacks: [callbacks.earlyStopping(), ...]) but got ${describeValue(o.callbacks)}`);
+  }
   const callbacks = (o.callbacks ?? []).slice();
-  for (const cb of callbacks) if (!cb || typeof cb !== 'object') throw new TypeError('fit: each callback must be an object (callbacks.earlyStopping(...), ...)');
+  callbacks.forEach((cb, i) => {
+    if (!cb || typeof cb !== 'object' || Array.isArray(cb)) {
+      throw new TypeError(`fit: callbacks[${i}] must be a callback object (callbacks.earlyStopping(...), { onEpochEnd() {...} }, ...) ` +
+        `but got ${describeValue(cb)}`);
+    }
+    for (const h of HOOKS) {
+      const f = (cb as Record<string, unknown>)[h];
+      if (f !== undefined && typeof f !== 'function') throw new TypeError(`fit: callbacks[${i}].${h} must be a function but got ${describeValue(f)}`);
+    }
+  });
+  if (o.progress !== undefined && typeof o.progress !== 'boolean' && (o.progress === null || typeof o.progress !== 'object')) {
+    throw new TypeError(`fit: progress must be true, false or progress options { out, tty, lossEvery, summary } but got ${describeValue(o.progress)}`);
+  }
+  if (typeof o.progress === 'object') checkOptionKeys('fit: progress', o.progress, ['out', 'tty', 'lossEvery', 'summary']);
   if (o.progress !== false && !callbacks.some((c) => c.name === 'progress')) {
     callbacks.unshift(progressBar(typeof o.progress === 'object' ? o.progress : {}));
   }
@@ -310,6 +369,10 @@ export async function fit(model: Module, o: FitOptions): Promise<History> {
       throw new Error(`${what} was trained with ${ck.optimizerClass}, but fit was given ${optimizer.constructor.name}`);
     }
     if (ck.scheduler && !scheduler) throw new Error(`${what} was trained with a ${ck.scheduler.class} scheduler: pass one to fit to resume it`);
+    if (scheduler && !ck.scheduler) {
+      throw new Error(`${what} was written by a run without a scheduler, but fit was given ${scheduler.constructor.name}: the checkpoint ` +
+        'holds no schedule to continue (leave the scheduler out to resume, or start a new run with it)');
+    }
     if (scheduler && ck.scheduler && ck.scheduler.class !== scheduler.constructor.name) {
       throw new Error(`${what} was trained with a ${ck.scheduler.class} scheduler, but fit was given ${scheduler.constructor.name}`);
     }
@@ -327,6 +390,15 @@ export async function fit(model: Module, o: FitOptions): Promise<History> {
   if (seed === undefined) seed = native.randomBits() >>> 1;
 
   const train = o.train;
+  // The values each epoch logs, in the order of its logs (callbacks check their monitor against them).
+  const metricKeys = metrics.map((m) => (typeof m === 'string' ? m : m.name));
+  const logKeys = ['loss', ...metricKeys];
+  if (o.val) logKeys.push('valLoss', ...metricKeys.map((k) => `val${k[0].toUpperCase()}${k.slice(1)}`));
+  if ((optimizer.paramGroups[0] as { lr?: number })?.lr !== undefined) logKeys.push('lr');
+  logKeys.push('seconds', 'samplesPerSec');
+  if (scheduler instanceof ReduceLROnPlateau && !logKeys.includes(schedulerMonitor)) {
+    throw new RangeError(unknownMonitorMessage('fit', 'schedulerMonitor', schedulerMonitor, logKeys));
+  }
   const state: FitState = {
     model,
     optimizer,
@@ -338,6 +410,7 @@ export async function fit(model: Module, o: FitOptions): Promise<History> {
     seed,
     batchesPerEpoch: train.length,
     samplesPerEpoch: train.dropLast ? train.length * train.batchSize : train.dataset.length,
+    logKeys,
     stopTraining: false,
     notes: [],
     callbackStates() {
@@ -362,12 +435,12 @@ export async function fit(model: Module, o: FitOptions): Promise<History> {
     const t0 = performance.now();
     const lr = (optimizer.paramGroups[0] as { lr?: number })?.lr;
     model.train();
-    const acc = new MetricAccumulator(metrics);
+    const acc = new MetricAccumulator('fit', metrics);
     let lossSum = 0;
     let samples = 0;
     let b = 0;
     for (const batch of epochLoader(train, es)) {
-      const [x, y] = batchXY(batch, 'training');
+      const [x, y] = batchXY('fit', batch, 'training');
       optimizer.zeroGrad();
       const out = model.forward(x);
       const loss = lossFn(out, y);
@@ -397,7 +470,7 @@ export async function fit(model: Module, o: FitOptions): Promise<History> {
     logs.samplesPerSec = samples / trainSecs;
     if (scheduler instanceof ReduceLROnPlateau) {
       const v = logs[schedulerMonitor];
-      if (typeof v !== 'number') throw new Error(`fit: schedulerMonitor '${schedulerMonitor}' is not among the epoch's values (${Object.keys(logs).join(', ')})`);
+      if (typeof v !== 'number') throw new Error(unknownMonitorMessage('fit', 'schedulerMonitor', schedulerMonitor, Object.keys(logs)));
       scheduler.step(v);
     } else if (scheduler) scheduler.step();
     history.epoch.push(epoch);

@@ -6,3 +6,22 @@ export function fmtNum(v: number): string {
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
 }
+
+/** A value as an error message shows it: numbers and booleans as they are (NaN too), strings
+ *  quoted with their type (string "0.5"), arrays and objects by kind. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === undefined || v === null) return String(v);
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return 'an array';
+  return 'an object';
+}
+
+/** Throws a RangeError naming an option of `opts` that is not in `valid` (a typo guard). */
+export function checkOptionKeys(who: string, opts: object, valid: readonly string[]): void {
+  for (const k of Object.keys(opts)) {
+    if (valid.includes(k)) continue;
+    const near = valid.find((v) => v.toLowerCase() === k.toLowerCase() || v.startsWith(k) || k.startsWith(v));
+    throw new RangeError(`${who}: unknown option '${k}'` + (near ? ` (did you mean '${near}'?)` : '') + `; the options are: ${valid.join(', ')}`);
+  }
+}
