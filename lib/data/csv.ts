@@ -3,7 +3,8 @@
 //
 // The reader is RFC 4180 with the usual latitude: a header row (or none), one delimiter
 // character, quoted fields ("a, b", "say ""hi""") that may span lines, CRLF or LF line ends, a
-// UTF-8 byte-order mark, blank lines skipped. Header names and numeric cells are trimmed.
+// UTF-8 byte-order mark, blank lines skipped. Header names and numeric cells are trimmed; a header
+// that names a column twice is refused.
 // Numbers are decimal (1, -2.5, .5, 1e-3) or nan / inf / -inf (any case); anything else in a
 // feature column is an error naming the line and the column.
 import * as fs from 'fs';
@@ -39,6 +40,13 @@ export interface CSVDatasetOptions {
   numClasses?: number;
   /** dtype of the features (default 'float32') */
   dtype?: 'float32' | 'float64';
+}
+
+/** A value as an error message shows it: numbers as they are (NaN too), strings quoted with their type. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : 'an object';
 }
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -173,7 +181,8 @@ export class CSVDataset extends Dataset<[any, any]> {
     if (opts.label === undefined) throw new TypeError(`${op}: options.label (the label column's name) is required`);
     const numClasses = opts.numClasses;
     if (numClasses !== undefined && (!Number.isSafeInteger(numClasses) || numClasses < 1 || labelDtype !== 'int64')) {
-      throw new TypeError(`${op}: numClasses must be a positive integer with int64 labels but got ${JSON.stringify(numClasses)}` +
+      throw new (typeof numClasses === 'number' ? RangeError : TypeError)(
+        `${op}: numClasses must be a positive integer with int64 labels but got ${show(numClasses)}` +
         (labelDtype !== 'int64' ? ` (labelDtype ${labelDtype})` : ''));
     }
     this.path = path.resolve(file);
@@ -198,7 +207,14 @@ export class CSVDataset extends Dataset<[any, any]> {
       if (names === null) {
         headerLine = line;
         if (header) {
-          names = fields.map((f) => f.trim());
+          const hn = fields.map((f) => f.trim());
+          const dup = hn.findIndex((c, k) => hn.indexOf(c) !== k);
+          if (dup >= 0) {
+            const cols = hn.reduce<number[]>((acc, c, k) => (c === hn[dup] ? [...acc, k + 1] : acc), []);
+            throw new RangeError(`${op}: the header (line ${line}) of ${where} names column '${hn[dup]}' ${cols.length} times ` +
+              `(columns ${cols.join(', ')}); column names must be unique`);
+          }
+          names = hn;
           return;
         }
         names = fields.map((_, k) => String(k));
@@ -216,12 +232,8 @@ export class CSVDataset extends Dataset<[any, any]> {
 
     const columnOf = (key: string | number, what: string): number => {
       const name = String(key);
-      const hits = cols.reduce<number[]>((acc, c, k) => (c === name ? [...acc, k] : acc), []);
-      if (hits.length === 1) return hits[0];
-      if (hits.length > 1) {
-        throw new RangeError(`${op}: the ${what} column '${name}' appears ${hits.length} times in the header of ${where} ` +
-          `(columns ${hits.map((k) => k + 1).join(', ')})`);
-      }
+      const hit = cols.indexOf(name); // names are unique (checked with the header)
+      if (hit >= 0) return hit;
       const near = cols.find((c) => c.toLowerCase() === name.toLowerCase());
       throw new RangeError(`${op}: no ${what} column '${name}' in ${where}` + (near !== undefined ? ` (did you mean '${near}'?)` : '') +
         `; ${header ? `the header (line ${headerLine}) has` : 'without a header the columns are'}: ${cols.join(', ')}`);

@@ -116,18 +116,26 @@ export function randomSplit<S>(dataset: DatasetLike<S>, lengths: number[], opts:
   }
   if (!Array.isArray(lengths) || lengths.length === 0) throw new TypeError(`${op}: expected lengths to be a non-empty array of numbers`);
   lengths.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new RangeError(`${op}: lengths[${i}] must be a non-negative number but got ${v}`);
+    if (typeof v !== 'number') {
+      const x = v as unknown;
+      const shown = typeof x === 'string' ? `string ${JSON.stringify(x)}` : x === null || x === undefined ? String(x)
+        : typeof x === 'object' ? (Array.isArray(x) ? 'an array' : 'an object') : `${typeof x} ${String(x)}`;
+      throw new TypeError(`${op}: lengths[${i}] must be a non-negative number but got ${shown}`);
     }
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${op}: lengths[${i}] must be a non-negative number but got ${v}`);
   });
   const n = dataset.length;
   const total = lengths.reduce((a, b) => a + b, 0);
   let sizes: number[];
   const allInt = lengths.every(Number.isInteger);
   if (!allInt || total === 1) {
-    lengths.forEach((f, i) => {
-      if (f > 1) throw new RangeError(`${op}: fraction at index ${i} is not between 0 and 1: ${f}`);
-    });
+    // a value above 1 is not a fraction: these are sizes, and sizes are whole numbers
+    const big = lengths.findIndex((f) => f > 1);
+    if (big >= 0) {
+      const frac = lengths.findIndex((f) => !Number.isInteger(f));
+      throw new RangeError(`${op}: sizes must be whole numbers but lengths[${frac}] is ${lengths[frac]} (lengths [${lengths.join(', ')}]); ` +
+        `fractions must be between 0 and 1 and sum to 1`);
+    }
     if (Math.abs(total - 1) > 1e-9) {
       throw new RangeError(`${op}: fractions [${lengths.join(', ')}] sum to ${total}, but must sum to 1 (within 1e-9); ` +
         `or pass whole-number sizes summing to the dataset's length (${n})`);

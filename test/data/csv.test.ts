@@ -111,6 +111,10 @@ describe('errors name the file, the line and the column', () => {
     expect(() => new CSVDataset(csv('a,y\n1,cat\n2,dog\n3,emu\n'), { label: 'y', numClasses: 2 })).toThrow(
       /the label column 'y' of .* holds 3 distinct classes \(cat, dog, emu\) but numClasses is 2/);
     expect(() => new CSVDataset(f, { label: 'y', numClasses: 0 })).toThrow('CSVDataset: numClasses must be a positive integer with int64 labels but got 0');
+    expect(() => new CSVDataset(f, { label: 'y', numClasses: NaN })).toThrow(
+      new RangeError('CSVDataset: numClasses must be a positive integer with int64 labels but got NaN'));
+    expect(() => new CSVDataset(f, { label: 'y', numClasses: '3' as any })).toThrow(
+      new TypeError('CSVDataset: numClasses must be a positive integer with int64 labels but got string "3"'));
     expect(() => new CSVDataset(f, { label: 'y', numClasses: 3, labelDtype: 'float32' })).toThrow(/numClasses must be .* \(labelDtype float32\)/);
   });
   test('empty file, header only, bad quotes, duplicates, bad options, missing file', () => {
@@ -121,8 +125,15 @@ describe('errors name the file, the line and the column', () => {
     expect(() => new CSVDataset(h, { label: 'y' })).toThrow(`CSVDataset: ${h} has a header but no data rows`);
     expect(() => new CSVDataset(csv('a,y\n"1,0\n'), { label: 'y' })).toThrow(/unterminated quoted field \(opened on line 2\)/);
     expect(() => new CSVDataset(csv('a,y\n"1"x,0\n'), { label: 'y' })).toThrow(/line 2: unexpected text after a closing quote/);
-    expect(() => new CSVDataset(csv('a,a,y\n1,2,0\n'), { label: 'y', features: ['a'] })).toThrow(
-      /the feature column 'a' appears 2 times in the header of .* \(columns 1, 2\)/);
+    // a name twice in the header is refused whichever columns are used (x,x would give two features named x)
+    const dupFile = csv('x,x,y\n1,2,0\n');
+    for (const o of [{ label: 'y' }, { label: 'y', features: ['x'] }]) {
+      expect(() => new CSVDataset(dupFile, o)).toThrow(new RangeError(
+        `CSVDataset: the header (line 1) of ${dupFile} names column 'x' 2 times (columns 1, 2); column names must be unique`));
+    }
+    expect(() => new CSVDataset(csv('a,y,a,a\n1,0,2,3\n'), { label: 'y' })).toThrow(/names column 'a' 3 times \(columns 1, 3, 4\)/);
+    // without a header the columns are named by index: no duplicates
+    expect(new CSVDataset(csv('1,1,0\n2,2,1\n'), { label: 2, header: false }).featureNames).toEqual(['0', '1']);
     expect(() => new CSVDataset(csv('a,y\n1,0\n'), { label: 'y', features: ['y'] })).toThrow(/no feature column 'y'|also listed in features/);
     expect(() => new CSVDataset(csv('a,b,y\n1,2,0\n'), { label: 'y', features: ['a', 'a'] })).toThrow("CSVDataset: features lists column 'a' twice");
     expect(() => new CSVDataset(csv('y\n1\n'), { label: 'y' })).toThrow(/has no feature columns besides the label 'y'/);

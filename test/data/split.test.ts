@@ -47,7 +47,17 @@ describe('randomSplit', () => {
     expect(randomSplit(range(10), [0.5, 0.5 + 5e-10], { seed: 0 }).map((p) => p.length)).toEqual([5, 5]);
     expect(() => randomSplit(range(10), [3, 6])).toThrow('randomSplit: sizes [3, 6] sum to 9, but the dataset has 10 samples');
     expect(() => randomSplit(range(10), [1.5, -0.5])).toThrow('randomSplit: lengths[1] must be a non-negative number but got -0.5');
-    expect(() => randomSplit(range(10), [1.5, 0.5])).toThrow('randomSplit: fraction at index 0 is not between 0 and 1: 1.5');
+    expect(() => randomSplit(range(10), [1.5, 0.5])).toThrow(
+      'randomSplit: sizes must be whole numbers but lengths[0] is 1.5 (lengths [1.5, 0.5]); fractions must be between 0 and 1 and sum to 1');
+    expect(() => randomSplit(range(10), [4.5, 5.5])).toThrow(
+      new RangeError('randomSplit: sizes must be whole numbers but lengths[0] is 4.5 (lengths [4.5, 5.5]); fractions must be between 0 and 1 and sum to 1'));
+    expect(() => randomSplit(range(10), [5, 4.5, 0.5])).toThrow(/^randomSplit: sizes must be whole numbers but lengths\[1\] is 4\.5 /);
+    // the wrong type is named, not just the value
+    expect(() => randomSplit(range(10), ['0.5', '0.5'] as any)).toThrow(
+      new TypeError('randomSplit: lengths[0] must be a non-negative number but got string "0.5"'));
+    expect(() => randomSplit(range(10), [0.5, null] as any)).toThrow(/^randomSplit: lengths\[1\] must be a non-negative number but got null$/);
+    expect(() => randomSplit(range(10), [true, 1] as any)).toThrow('randomSplit: lengths[0] must be a non-negative number but got boolean true');
+    expect(() => randomSplit(range(10), [0.5, NaN])).toThrow(new RangeError('randomSplit: lengths[1] must be a non-negative number but got NaN'));
     expect(() => randomSplit(range(10), [])).toThrow('randomSplit: expected lengths to be a non-empty array of numbers');
     expect(() => randomSplit(range(10), [5, 5], { seed: -1 })).toThrow('randomSplit: seed must be a non-negative integer but got -1');
     expect(() => randomSplit({} as any, [1])).toThrow('randomSplit: expected a dataset with an integer length and a get(i) method');
