@@ -22,7 +22,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
-import { runMain } from './cli';
+import { intFlag, outputFile, runMain } from './cli';
 
 const { nn, optim } = flint;
 type Tensor = flint.Tensor;
@@ -89,10 +89,14 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
       threads: { type: 'string' },
     },
   });
-  if (a.threads) flint.setNumThreads(Number(a.threads));
-  flint.manualSeed(Number(a.seed));
-  const epochs = Number(a.epochs);
-  const limit = a.limit ? Number(a.limit) : undefined;
+  const epochs = intFlag('epochs', a.epochs, 1);
+  const limit = intFlag('limit', a.limit, 1, 'optional');
+  const seed = intFlag('seed', a.seed, 0);
+  const threads = intFlag('threads', a.threads, 1, 'optional');
+  if (a.out !== undefined) outputFile('out', a.out);
+  if (a.samples !== undefined) outputFile('samples', a.samples);
+  if (threads !== undefined) flint.setNumThreads(threads);
+  flint.manualSeed(seed);
 
   const root = a.data ?? defaultData();
   const tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);

@@ -9,7 +9,7 @@ import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, datasets, transforms } from '../lib/data';
 import type { Tensor } from '../lib/tensor';
-import { runMain } from './cli';
+import { intFlag, outputFile, runMain } from './cli';
 import { head } from './mlp';
 
 const { nn, F, optim } = flint;
@@ -47,12 +47,14 @@ function main(argv: string[]): void {
       data: { type: 'string' }, epochs: { type: 'string' }, limit: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
     },
   });
-  if (values.threads) flint.setNumThreads(Number(values.threads));
-  flint.manualSeed(Number(values.seed ?? 0));
-  const epochs = Number(values.epochs ?? 1);
+  const epochs = intFlag('epochs', values.epochs ?? '1', 1);
+  const limit = intFlag('limit', values.limit, 1, 'optional');
+  const seed = intFlag('seed', values.seed ?? '0', 0);
+  const threads = intFlag('threads', values.threads, 1, 'optional');
+  if (threads !== undefined) flint.setNumThreads(threads);
+  flint.manualSeed(seed);
 
   const transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
-  const limit = values.limit ? Number(values.limit) : undefined;
   const mnistTrain = new datasets.MNIST({ root: values.data, train: true, transform });
   const trainSet = head(mnistTrain, limit);
   const testSet = head(new datasets.MNIST({ root: values.data, train: false, transform }), limit);

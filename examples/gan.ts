@@ -4,12 +4,14 @@
 // [-1, 1]. One iteration = a D step on real (label 1) and detached fake (label 0) images, then a
 // G step that reuses the same fake batch with label 1. Prints the running D and G losses every
 // 100 batches ('[%d, %5d] loss_D: %.3f loss_G: %.3f'), each epoch's time and mean losses, the
-// count of non-finite losses, and writes 64 samples from a fixed noise batch as an 8 x 8 PNG grid.
+// count of non-finite losses, and with --samples writes 64 samples from a fixed noise batch as an
+// 8 x 8 PNG grid.
 //
 //   npx tsc -p tsconfig.json && node dist/examples/gan.js [--data DIR] [--epochs 10] [--limit N]
-//        [--samples gan_samples.png] [--out G.safetensors] [--seed 0] [--threads N]
+//        [--samples grid.png] [--out G.safetensors] [--seed 0] [--threads N]
 // --data: a folder with the four MNIST IDX .gz files (default: $FLINT_DATA/mnist, ./data/mnist
 // or ../shared/data/mnist, whichever exists). --limit N: only the first N training images.
+// --samples: write the grid of 64 samples to this PNG (nothing is written without it).
 // --out: save G's state dict (PyTorch's nn.Sequential keys '0.weight', ..., '4.bias').
 // Defaults: 10 epochs (9380 iterations), about 50 s here: blurry but recognisable digits (after
 // one epoch, --epochs 1, about 5 s, G draws noisy blobs, as PyTorch's run of the seed does).
@@ -18,7 +20,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
-import { runMain } from './cli';
+import { intFlag, outputFile, runMain } from './cli';
 
 const { nn, optim } = flint;
 type Tensor = flint.Tensor;
@@ -103,20 +105,25 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
       data: { type: 'string' },
       epochs: { type: 'string', default: '10' },
       limit: { type: 'string' },
-      samples: { type: 'string', default: 'gan_samples.png' },
+      samples: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string', default: '0' },
       threads: { type: 'string' },
     },
   });
-  if (a.threads) flint.setNumThreads(Number(a.threads));
-  flint.manualSeed(Number(a.seed));
-  const epochs = Number(a.epochs);
+  const epochs = intFlag('epochs', a.epochs, 1);
+  const limit = intFlag('limit', a.limit, 1, 'optional');
+  const seed = intFlag('seed', a.seed, 0);
+  const threads = intFlag('threads', a.threads, 1, 'optional');
+  if (a.samples !== undefined) outputFile('samples', a.samples);
+  if (a.out !== undefined) outputFile('out', a.out);
+  if (threads !== undefined) flint.setNumThreads(threads);
+  flint.manualSeed(seed);
 
   const root = a.data ?? defaultData();
   const tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
   let train: flint.Dataset<any> = new datasets.MNIST({ root, train: true, transform: tf });
-  if (a.limit && Number(a.limit) < train.length) train = new Subset(train, Int32Array.from({ length: Number(a.limit) }, (_, i) => i));
+  if (limit !== undefined && limit < train.length) train = new Subset(train, Int32Array.from({ length: limit }, (_, i) => i));
   const loader = new DataLoader(train, { batchSize: 64, shuffle: true });
 
   const gan = new GAN();
@@ -147,8 +154,10 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   }
   log(`non-finite losses: ${nonFinite}`);
 
-  gan.saveSamples(fixedNoise, a.samples!);
-  log(`wrote 64 samples (8 x 8 grid) to ${a.samples}`);
+  if (a.samples !== undefined) {
+    gan.saveSamples(fixedNoise, a.samples);
+    log(`wrote 64 samples (8 x 8 grid) to ${a.samples}`);
+  }
   if (a.out) {
     flint.save(gan.G.stateDict(), a.out);
     log(`saved G's state dict to ${a.out}`);
@@ -156,4 +165,4 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   if (nonFinite > 0) throw new Error(`gan: ${nonFinite} iterations had a non-finite loss`);
 }
 
-if (require.main === module) runMain('usage: node dist/examples/gan.js [--data DIR] [--epochs 10] [--limit N] [--samples gan_samples.png] [--out G.safetensors] [--seed 0] [--threads N]', main);
+if (require.main === module) runMain('usage: node dist/examples/gan.js [--data DIR] [--epochs 10] [--limit N] [--samples grid.png] [--out G.safetensors] [--seed 0] [--threads N]', main);

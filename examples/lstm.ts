@@ -7,7 +7,7 @@
 //   npx tsc -p tsconfig.json && node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--seed 0]
 import { parseArgs } from 'util';
 import * as flint from '../lib';
-import { runMain } from './cli';
+import { choiceFlag, intFlag, runMain } from './cli';
 
 const { nn, optim } = flint;
 /** Runs the program with these command-line arguments; output goes to `log`. */
@@ -21,14 +21,15 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
       seed: { type: 'string', default: '0' },
     },
   });
-  if (a.optim !== 'sgd' && a.optim !== 'adam') throw new Error(`--optim must be sgd or adam but got '${a.optim}'`);
-  flint.manualSeed(Number(a.seed));
-  const steps = Number(a.steps);
+  const optimName = choiceFlag('optim', a.optim, ['sgd', 'adam'] as const);
+  const steps = intFlag('steps', a.steps, 1);
+  const warmup = intFlag('warmup', a.warmup, 0);
+  flint.manualSeed(intFlag('seed', a.seed, 0));
 
   const lstm = new nn.LSTM(10, 20, { batchFirst: true });
   const fc = new nn.Linear(20, 1);
   const params = [...lstm.parameters(), ...fc.parameters()];
-  const optimizer = a.optim === 'sgd' ? new optim.SGD(params, { lr: 0.01 }) : new optim.Adam(params, { lr: 1e-3 });
+  const optimizer = optimName === 'sgd' ? new optim.SGD(params, { lr: 0.01 }) : new optim.Adam(params, { lr: 1e-3 });
   const x = flint.randn([1, 5, 10]);
   const y = flint.randn([1, 5, 1]);
   const criterion = new nn.MSELoss();
@@ -41,14 +42,14 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
     optimizer.step();
     return loss.item();
   };
-  for (let i = 0; i < Number(a.warmup); i++) step();
+  for (let i = 0; i < warmup; i++) step();
   const t0 = performance.now();
   for (let i = 1; i <= steps; i++) {
     const loss = step();
     if (i % 10 === 0) log(`step [${i}/${steps}] loss: ${loss.toFixed(4)}`);
   }
   const ms = performance.now() - t0;
-  log(`${steps} steps (${a.optim}): ${ms.toFixed(1)} ms, ${(ms / steps).toFixed(3)} ms a step`);
+  log(`${steps} steps (${optimName}): ${ms.toFixed(1)} ms, ${(ms / steps).toFixed(3)} ms a step`);
 }
 
 if (require.main === module) runMain('usage: node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--seed 0]', main);

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { DataLoader, datasets, transforms } from '../lib/data';
-import { runMain } from './cli';
+import { choiceFlag, intFlag, runMain } from './cli';
 
 const { nn, optim } = flint;
 type Tensor = flint.Tensor;
@@ -55,12 +55,13 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
       threads: { type: 'string' },
     },
   });
-  const cell = a.cell as Cell;
-  if (!(cell in CELLS)) throw new Error(`--cell must be one of ${Object.keys(CELLS).join(', ')} but got '${a.cell}'`);
-  if (a.threads) flint.setNumThreads(Number(a.threads));
-  flint.manualSeed(Number(a.seed));
-  const epochs = Number(a.epochs);
-  const maxBatches = a.batches ? Number(a.batches) : Infinity;
+  const cell = choiceFlag('cell', a.cell, Object.keys(CELLS) as Cell[]);
+  const epochs = intFlag('epochs', a.epochs, 1);
+  const maxBatches = intFlag('batches', a.batches, 1, 'optional') ?? Infinity;
+  const seed = intFlag('seed', a.seed, 0);
+  const threads = intFlag('threads', a.threads, 1, 'optional');
+  if (threads !== undefined) flint.setNumThreads(threads);
+  flint.manualSeed(seed);
 
   const root = a.data ?? defaultData();
   const tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);

@@ -1,6 +1,6 @@
 // The seed GAN: examples/gan.ts run as a program, and `flint train --model gan`, on real MNIST
 // (--limit: the first 6400 / 640 training images): D and G loss lines, no non-finite loss, the
-// 8 x 8 PNG grid of samples, G's state dict with PyTorch's nn.Sequential keys.
+// 8 x 8 PNG grid of samples (only with --samples), G's state dict with PyTorch's nn.Sequential keys.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,7 +9,7 @@ import { load } from '../../lib/io';
 import { main, Io } from '../../scripts/flint';
 import { discriminator, generator, GAN } from '../../examples/gan';
 import { describeMnist, MNIST_DIR } from '../data/mnist_files';
-import { readPng, runExample } from './run_example';
+import { ROOT, readPng, runExample } from './run_example';
 
 const G_KEYS = ['0.bias', '0.weight', '2.bias', '2.weight', '4.bias', '4.weight'];
 
@@ -58,6 +58,16 @@ describeMnist('the GAN on MNIST', () => {
     expect(img.pixels[0]).toBe(0); // black padding
     expect(Math.max(...img.pixels)).toBeGreaterThan(100); // G draws something
     expect(Object.keys(load(out)).sort()).toEqual(G_KEYS);
+  });
+
+  test('examples/gan.ts without --samples writes no grid (none into the current folder either)', () => {
+    const before = fs.readdirSync(ROOT);
+    const r = runExample('gan', ['--data', MNIST_DIR, '--limit', '640', '--epochs', '1']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.lines).toContain('non-finite losses: 0');
+    expect(r.lines.some((l) => l.startsWith('wrote '))).toBe(false);
+    expect(fs.readdirSync(ROOT).filter((f) => !before.includes(f))).toEqual([]);
   });
 
   test('flint train --model gan: the same lines, JSON with both losses, --out saves G, --samples the grid', async () => {
