@@ -11,7 +11,9 @@ import { save } from '../lib/io';
 import { DataLoader, Subset, datasets, transforms } from '../lib/data';
 import type { Tensor } from '../lib/tensor';
 import { SimpleCNN } from '../examples/cnn';
-import { UsageError, CliContext } from './cli/common';
+import {
+  UsageError, CliContext, checkDataDir, checkWritable, intOpt, joinNegatives, sameFile, threadsOpt, MAX_THREADS_PER_CPU,
+} from './cli/common';
 import { evalCommand } from './cli/eval';
 import { predictCommand } from './cli/predict';
 import { benchCommand } from './cli/bench';
@@ -73,10 +75,12 @@ Options:
                       (default ./data/<dataset>)
   --batch-size N      samples per batch                                [default: 64]
   --lr X              learning rate              [default: 0.01 (SGD) for mlp, 0.001 (Adam) else]
-                                                 [gan: 0.0002]
+                                                 [gan: 0.0002; with --resume: the checkpoint's]
   --seed N            seed for initialisation and shuffling            [default: random]
   --threads N         native threads (FLINT_NUM_THREADS also works)    [default: physical cores]
-  --out FILE          save the trained weights (state dict) as safetensors
+                      at most ${MAX_THREADS_PER_CPU} per CPU (more is refused: it only adds contention)
+  --out FILE          save the trained weights (state dict) as safetensors (not the
+                      --checkpoint or --resume file)
   --samples FILE      gan: a PNG grid of 64 generated digits (8 x 8); autoencoder: 16 test
                       images over their reconstructions
 ${FIT_HELP}  --json              print a last line of JSON: model, dataset, epochs, testAccuracy,
@@ -143,15 +147,6 @@ const OPTIMIZERS: Record<string, { name: 'SGD' | 'Adam'; lr: number }> = {
 };
 const DATASETS: Record<string, typeof datasets.MNIST> = { mnist: datasets.MNIST, 'fashion-mnist': datasets.FashionMNIST };
 
-function intOpt(name: string, v: string | undefined, dflt: number | undefined, min: number): number | undefined {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${name} expects an integer >= ${min} but got '${v}'`);
-  }
-  return n;
-}
-
 /** '[%d, %5d] loss: %.3f', as the PyTorch seed prints it. */
 export function lossLine(epoch: number, batch: number, loss: number): string {
   return `[${epoch}, ${String(batch).padStart(5)}] loss: ${loss.toFixed(3)}`;
@@ -174,6 +169,8 @@ interface TrainArgs {
   download: boolean;
   batchSize: number;
   lr: number;
+  /** --lr as given (undefined: the model's default, or the checkpoint's when resuming) */
+  lrGiven?: number;
   seed?: number;
   threads?: number;
   out?: string;
@@ -184,29 +181,31 @@ interface TrainArgs {
   fit: FitFlags;
 }
 
+const TRAIN_OPTIONS = {
+  model: { type: 'string' },
+  dataset: { type: 'string' },
+  epochs: { type: 'string' },
+  data: { type: 'string' },
+  download: { type: 'boolean' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  threads: { type: 'string' },
+  out: { type: 'string' },
+  samples: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  limit: { type: 'string' }, // hidden: use only the first N training and N test samples
+  ...FIT_OPTIONS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parseTrain(argv: string[]): TrainArgs | 'help' {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: joinNegatives(argv, TRAIN_OPTIONS),
     strict: true,
     allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      dataset: { type: 'string' },
-      epochs: { type: 'string' },
-      data: { type: 'string' },
-      download: { type: 'boolean' },
-      'batch-size': { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      threads: { type: 'string' },
-      out: { type: 'string' },
-      samples: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      limit: { type: 'string' }, // hidden: use only the first N training and N test samples
-      ...FIT_OPTIONS,
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: TRAIN_OPTIONS,
   });
   if (values.help) return 'help';
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -217,8 +216,9 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
   const dataset = values.dataset ?? 'mnist';
   if (!(dataset in DATASETS)) throw new UsageError(`unknown dataset '${dataset}' (available: ${Object.keys(DATASETS).join(', ')})`);
   let lr = OPTIMIZERS[model]?.lr ?? 0.01;
+  let lrGiven: number | undefined;
   if (values.lr !== undefined) {
-    lr = Number(values.lr);
+    lr = lrGiven = Number(values.lr);
     if (values.lr.trim() === '' || !Number.isFinite(lr) || lr <= 0) throw new UsageError(`--lr expects a positive number but got '${values.lr}'`);
   }
   for (const k of ['data', 'out', 'samples'] as const) {
@@ -226,6 +226,19 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
   }
   if (values.samples !== undefined && !GENERATIVE.includes(model)) {
     throw new UsageError(`--samples is for --model gan or autoencoder, not ${model}`);
+  }
+  const fit = parseFitFlags(values, model);
+  // Two outputs in one file: the later write would replace the earlier (the weights over the checkpoint).
+  const written: [string, string | undefined][] = [['--out', values.out], ['--checkpoint', fit.checkpoint], ['--plot', fit.plot], ['--samples', values.samples]];
+  for (let i = 0; i < written.length; i++) {
+    for (let j = i + 1; j < written.length; j++) {
+      const [fa, pa] = written[i];
+      const [fb, pb] = written[j];
+      if (pa !== undefined && pb !== undefined && sameFile(pa, pb)) throw new UsageError(`${fa} and ${fb} name the same file (${pa}); give them different files`);
+    }
+  }
+  if (values.out !== undefined && fit.resume !== undefined && sameFile(values.out, fit.resume)) {
+    throw new UsageError(`--out and --resume name the same file (${values.out}): the weights would overwrite the checkpoint; give --out another file`);
   }
   return {
     model,
@@ -235,32 +248,16 @@ function parseTrain(argv: string[]): TrainArgs | 'help' {
     download: values.download ?? false,
     batchSize: intOpt('batch-size', values['batch-size'], 64, 1)!,
     lr,
+    lrGiven,
     seed: intOpt('seed', values.seed, undefined, 0),
-    threads: intOpt('threads', values.threads, undefined, 1),
+    threads: threadsOpt(values.threads),
     out: values.out,
     samples: values.samples,
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     limit: intOpt('limit', values.limit, undefined, 1),
-    fit: parseFitFlags(values, model),
+    fit,
   };
-}
-
-/** Throws a clear error when file's folder is missing or not writable. */
-function checkWritable(file: string, flag = '--out'): void {
-  const dir = path.dirname(file);
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(dir);
-  } catch {
-    throw new Error(`${flag}: the folder ${dir} does not exist (create it first)`);
-  }
-  if (!st.isDirectory()) throw new Error(`${flag}: ${dir} is not a folder`);
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new Error(`${flag}: the folder ${dir} is not writable`);
-  }
 }
 
 async function train(a: TrainArgs, io: Io): Promise<void> {
@@ -272,8 +269,11 @@ async function train(a: TrainArgs, io: Io): Promise<void> {
   };
 
   // Fail before training, not after it, when the weights could not be written.
-  if (a.out) checkWritable(path.resolve(a.out));
-  if (a.samples) checkWritable(path.resolve(a.samples), '--samples');
+  if (a.out) checkWritable(a.out, '--out');
+  if (a.samples) checkWritable(a.samples, '--samples');
+  if (a.fit.checkpoint) checkWritable(a.fit.checkpoint, '--checkpoint');
+  if (a.fit.plot) checkWritable(a.fit.plot, '--plot');
+  if (a.data !== undefined) checkDataDir(a.data);
 
   const Ds = DATASETS[a.dataset];
   const tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);

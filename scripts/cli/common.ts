@@ -2,6 +2,7 @@
 // helpers, the registries scripts/flint.ts hands in, and running a command to an exit code.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as flint from '../../lib';
 import { datasets, transforms } from '../../lib/data';
@@ -68,9 +69,15 @@ export function datasetOpt(ctx: CliContext, v: string | undefined): string {
   return d;
 }
 
-/** Throws a clear error when file's folder is missing or not writable. */
-export function checkWritable(file: string, flag: string): void {
-  const dir = path.dirname(path.resolve(file));
+/**
+ * Throws a clear error, before any work is done, when `file` could not be written: it names a
+ * folder (an existing one, or a path ending in a slash), or its folder is missing, not a folder
+ * or not writable, or it exists and is not writable.
+ */
+export function checkWritable(file: string, flag: string, ext = suffix(flag)): void {
+  const abs = path.resolve(file);
+  if (/[\\/]$/.test(file)) throw new Error(`${flag}: ${file} names a folder; give a file name (such as ${path.join(abs, 'out' + ext)})`);
+  const dir = path.dirname(abs);
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
@@ -83,6 +90,96 @@ export function checkWritable(file: string, flag: string): void {
   } catch {
     throw new Error(`${flag}: the folder ${dir} is not writable`);
   }
+  let self: fs.Stats | undefined;
+  try {
+    self = fs.statSync(abs);
+  } catch {
+    return; // a new file
+  }
+  if (self.isDirectory()) throw new Error(`${flag}: ${abs} is a folder; give a file name (such as ${path.join(abs, 'out' + ext)})`);
+  try {
+    fs.accessSync(abs, fs.constants.W_OK);
+  } catch {
+    throw new Error(`${flag}: ${abs} exists and is not writable`);
+  }
+}
+
+/** The usual file name extension of what a flag writes (for the examples in messages). */
+function suffix(flag: string): string {
+  return /samples/.test(flag) ? '.png' : /plot|confusion/.test(flag) ? '.svg' : '.safetensors';
+}
+
+/** Whether two paths name one file (the same path, or links to one file). */
+export function sameFile(a: string, b: string): boolean {
+  const [ra, rb] = [path.resolve(a), path.resolve(b)];
+  if (ra === rb) return true;
+  try {
+    const [sa, sb] = [fs.statSync(ra), fs.statSync(rb)];
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Throws a clear error when `dir` (a --data folder) exists but is not a folder. */
+export function checkDataDir(dir: string, flag = '--data'): void {
+  const abs = path.resolve(dir);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    return; // missing: the dataset says which files it looked for (or --download makes it)
+  }
+  if (!st.isDirectory()) throw new Error(`${flag}: ${abs} is not a folder (give the folder holding the IDX .gz files)`);
+}
+
+/** Throws a clear error when the file to read is missing or is a folder. */
+export function checkReadable(file: string, what: string): string {
+  const abs = path.resolve(file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    throw new Error(`${what} ${abs} does not exist`);
+  }
+  if (st.isDirectory()) throw new Error(`${what} ${abs} is a folder, not a file`);
+  return abs;
+}
+
+/** The most threads --threads takes: 4 per CPU (more only adds contention). */
+export const MAX_THREADS_PER_CPU = 4;
+
+/** --threads N: an integer from 1 to 4x the CPU count (a usage error beyond). */
+export function threadsOpt(v: string | undefined): number | undefined {
+  const n = intOpt('threads', v, undefined, 1);
+  if (n === undefined) return n;
+  const cpus = os.cpus().length || 1;
+  const max = MAX_THREADS_PER_CPU * cpus;
+  if (n > max) throw new UsageError(`--threads ${n} is more than ${MAX_THREADS_PER_CPU} per CPU (this machine has ${cpus}; at most ${max})`);
+  return n;
+}
+
+/**
+ * parseArgs reads `--lr -1` as an option followed by another option ("ambiguous"); join a
+ * negative number to the string option before it (`--lr=-1`), so that the option's own check
+ * says what range it takes.
+ */
+export function joinNegatives(argv: string[], options: Record<string, { type: string }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf|Infinity)/i.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+    if (a === '--') {
+      out.push(...argv.slice(i + 1));
+      break;
+    }
+  }
+  return out;
 }
 
 /** Whether an error is a usage error: ours, or util.parseArgs' (unknown option, missing value). */

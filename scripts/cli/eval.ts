@@ -9,8 +9,8 @@ import { DataLoader, Subset } from '../../lib/data';
 import { evaluate, loadWeights } from '../../lib/train';
 import { confusionMatrixSvg } from '../../lib/utils/plot';
 import {
-  CliContext, Io, UsageError, CLASSIFIERS, checkWritable, datasetOpt, intOpt, modelOpt, pathOpt, runCommand, seedTransform, table,
-  EVAL_BATCH,
+  CliContext, Io, UsageError, CLASSIFIERS, checkDataDir, checkReadable, checkWritable, datasetOpt, intOpt, joinNegatives, modelOpt, pathOpt,
+  runCommand, seedTransform, table, threadsOpt, EVAL_BATCH, MAX_THREADS_PER_CPU,
 } from './common';
 
 export const EVAL_HELP = `Usage: flint eval --model NAME --weights FILE [options]
@@ -28,7 +28,7 @@ Options:
   --batch-size N      samples per forward pass                           [default: 256]
   --confusion FILE    write the confusion matrix as an SVG heatmap (counts in the cells,
                       colour = share of the true class)
-  --threads N         native threads                                     [default: physical cores]
+  --threads N         native threads, at most ${MAX_THREADS_PER_CPU} per CPU           [default: physical cores]
   --json              print one line of JSON instead of the table
   -h, --help          show this help
 
@@ -48,23 +48,25 @@ interface EvalArgs {
   limit?: number;
 }
 
+const EVAL_OPTIONS = {
+  model: { type: 'string' },
+  weights: { type: 'string' },
+  dataset: { type: 'string' },
+  data: { type: 'string' },
+  'batch-size': { type: 'string' },
+  confusion: { type: 'string' },
+  threads: { type: 'string' },
+  json: { type: 'boolean' },
+  limit: { type: 'string' }, // hidden: only the first N test images
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parseEval(argv: string[], ctx: CliContext): EvalArgs | 'help' {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: joinNegatives(argv, EVAL_OPTIONS),
     strict: true,
     allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      weights: { type: 'string' },
-      dataset: { type: 'string' },
-      data: { type: 'string' },
-      'batch-size': { type: 'string' },
-      confusion: { type: 'string' },
-      threads: { type: 'string' },
-      json: { type: 'boolean' },
-      limit: { type: 'string' }, // hidden: only the first N test images
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: EVAL_OPTIONS,
   });
   if (values.help) return 'help';
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -78,7 +80,7 @@ function parseEval(argv: string[], ctx: CliContext): EvalArgs | 'help' {
     data: pathOpt('data', values.data),
     batchSize: intOpt('batch-size', values['batch-size'], EVAL_BATCH, 1)!,
     confusion: pathOpt('confusion', values.confusion),
-    threads: intOpt('threads', values.threads, undefined, 1),
+    threads: threadsOpt(values.threads),
     json: values.json ?? false,
     limit: intOpt('limit', values.limit, undefined, 1),
   };
@@ -109,8 +111,9 @@ export async function evalCommand(argv: string[], io: Io, ctx: CliContext): Prom
     }
     if (a.threads !== undefined) flint.setNumThreads(a.threads);
     if (a.confusion) checkWritable(a.confusion, '--confusion');
+    if (a.data !== undefined) checkDataDir(a.data);
     const model = ctx.models[a.model]();
-    const weights = path.resolve(a.weights);
+    const weights = checkReadable(a.weights, 'weights file');
     const { checkpoint } = loadWeights(model, weights);
     const Ds = ctx.datasets[a.dataset];
     const full = new Ds({ root: a.data !== undefined ? path.resolve(a.data) : undefined, train: false, transform: seedTransform() });

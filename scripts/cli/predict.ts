@@ -13,9 +13,11 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { PNG } from 'pngjs';
 import * as flint from '../../lib';
-import { CSVDataset } from '../../lib/data';
+import { parseCsv } from '../../lib/data/csv';
 import { loadWeights } from '../../lib/train';
-import { CliContext, Io, UsageError, CLASSIFIERS, datasetOpt, intOpt, modelOpt, pathOpt, runCommand, seedTransform } from './common';
+import {
+  CliContext, Io, UsageError, CLASSIFIERS, checkReadable, datasetOpt, intOpt, joinNegatives, modelOpt, pathOpt, runCommand, seedTransform,
+} from './common';
 
 export const PREDICT_HELP = `Usage: flint predict --model NAME --weights FILE IMAGE.png
        flint predict --model NAME --weights FILE --csv FILE --row N [--label COLUMN]
@@ -25,7 +27,9 @@ Prints a trained classifier's class probabilities for one input and its predicti
 gray, transparency over white, padded to a square and resized by area averaging, light digit on
 a dark background (inverted when its border is light, see --invert), then ToTensor +
 Normalize([0.5], [0.5]). A CSV row holds the 784 pixels (0-255, row by row) in its columns
-other than the label column, as the common MNIST CSV files do.
+other than the label column, as the common MNIST CSV files do. Without --label, a CSV whose
+header has exactly 784 columns and none named label is all pixels, with no label. Only the
+requested row is read as numbers: a bad cell in another row does not matter.
 
 Options:
   --model NAME        ${CLASSIFIERS.join(', ')} (as in flint train)           [required]
@@ -34,6 +38,7 @@ Options:
   --csv FILE          read the input from a CSV file (with a header row) instead of a PNG
   --row N             the CSV data row, counted from 0 (the header is not a row)
   --label COLUMN      the CSV's label column, shown beside the prediction   [default: label]
+                      (none when left out and the header has exactly 784 columns)
   --invert MODE       auto, always or never: make a dark-on-light image light-on-dark
                                                                          [default: auto]
   --json              print one line of JSON: prediction, class, probabilities, inverted
@@ -52,26 +57,30 @@ interface PredictArgs {
   csv?: string;
   row?: number;
   label: string;
+  /** --label was given (else a 784-column header without 'label' is all pixels) */
+  labelGiven: boolean;
   invert: 'auto' | 'always' | 'never';
   json: boolean;
 }
 
+const PREDICT_OPTIONS = {
+  model: { type: 'string' },
+  weights: { type: 'string' },
+  dataset: { type: 'string' },
+  csv: { type: 'string' },
+  row: { type: 'string' },
+  label: { type: 'string' },
+  invert: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parsePredict(argv: string[], ctx: CliContext): PredictArgs | 'help' {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: joinNegatives(argv, PREDICT_OPTIONS),
     strict: true,
     allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      weights: { type: 'string' },
-      dataset: { type: 'string' },
-      csv: { type: 'string' },
-      row: { type: 'string' },
-      label: { type: 'string' },
-      invert: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: PREDICT_OPTIONS,
   });
   if (values.help) return 'help';
   const model = modelOpt(ctx, values.model, true);
@@ -84,6 +93,7 @@ function parsePredict(argv: string[], ctx: CliContext): PredictArgs | 'help' {
   if (image === undefined && csv === undefined) throw new UsageError('expected an image (IMAGE.png) or --csv FILE --row N');
   if (csv !== undefined && values.row === undefined) throw new UsageError('--csv needs --row N (which data row to classify)');
   if (csv === undefined && (values.row !== undefined || values.label !== undefined)) throw new UsageError('--row and --label go with --csv');
+  if (values.label === '') throw new UsageError('--label expects a column name');
   const invert = values.invert ?? 'auto';
   if (invert !== 'auto' && invert !== 'always' && invert !== 'never') throw new UsageError(`--invert expects auto, always or never but got '${invert}'`);
   return {
@@ -94,6 +104,7 @@ function parsePredict(argv: string[], ctx: CliContext): PredictArgs | 'help' {
     csv,
     row: intOpt('row', values.row, undefined, 0),
     label: values.label ?? 'label',
+    labelGiven: values.label !== undefined,
     invert,
     json: values.json ?? false,
   };
@@ -102,10 +113,19 @@ function parsePredict(argv: string[], ctx: CliContext): PredictArgs | 'help' {
 /** A PNG's pixels as 8-bit gray, row-major (see the file header for the conversion). */
 export function decodeGray(bytes: Buffer, file = 'image'): { gray: Uint8Array; width: number; height: number } {
   let png: { width: number; height: number; data: Buffer };
+  if (bytes.length === 0) throw new Error(`${file} is empty, not a PNG image`);
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const head = bytes.subarray(0, 8);
+  if (!head.equals(sig.subarray(0, head.length))) throw new Error(`${file} is not a readable PNG image (it does not start with the PNG signature)`);
   try {
     png = PNG.sync.read(bytes);
   } catch (e) {
-    throw new Error(`${file} is not a readable PNG image (${(e as Error).message})`);
+    const msg = (e as Error).message;
+    // pngjs's words for data that ends before the image does
+    if (/read requests? wait\w* on finished stream|unexpected end/i.test(msg)) {
+      throw new Error(`${file} is truncated or not a valid PNG image (it ends before the image data does)`);
+    }
+    throw new Error(`${file} is not a readable PNG image (${msg})`);
   }
   const { width, height, data } = png; // RGBA, 8 bits a sample
   const gray = new Uint8Array(width * height);
@@ -173,8 +193,7 @@ export function squareResize(g: Uint8Array, w: number, h: number, size: number, 
 
 /** A PNG file as the 28x28 light-on-dark image the models were trained on. */
 export function imageInput(file: string, invert: 'auto' | 'always' | 'never'): { pixels: Uint8Array; inverted: boolean; width: number; height: number } {
-  const abs = path.resolve(file);
-  if (!fs.existsSync(abs)) throw new Error(`image ${abs} does not exist`);
+  const abs = checkReadable(file, 'image');
   const { gray, width, height } = decodeGray(fs.readFileSync(abs), abs);
   const border = borderMean(gray, width, height);
   const inverted = invert === 'always' || (invert === 'auto' && border > 127.5);
@@ -183,32 +202,67 @@ export function imageInput(file: string, invert: 'auto' | 'always' | 'never'): {
   return { pixels, inverted, width, height };
 }
 
-/** One CSV data row's 784 pixels and its label (when the file has the label column). */
-function csvInput(file: string, row: number, label: string): { pixels: Uint8Array; label: string } {
-  const abs = path.resolve(file);
-  if (!fs.existsSync(abs)) throw new Error(`CSV file ${abs} does not exist`);
-  let ds: CSVDataset;
+/** Column names for a message: all of a few, else the first three and the last. */
+function someColumns(names: string[]): string {
+  const q = (n: string) => `'${n.length > 30 ? n.slice(0, 30) + '...' : n}'`;
+  return names.length <= 6 ? names.map(q).join(', ') : `${names.slice(0, 3).map(q).join(', ')}, ..., ${q(names[names.length - 1])}`;
+}
+
+/**
+ * One CSV data row's 784 pixels and its label (when the file has the label column). Only that
+ * row's cells are read as numbers, so bad cells elsewhere do not matter.
+ */
+export function csvInput(file: string, row: number, label: string, labelGiven = true): { pixels: Uint8Array; label?: string } {
+  const abs = checkReadable(file, 'CSV file');
+  const text = fs.readFileSync(abs, 'utf8');
+  let header: string[] | null = null;
+  let rec: { fields: string[]; line: number } | null = null;
+  let rows = 0;
+  const found = {};
   try {
-    ds = new CSVDataset(abs, { label, labelDtype: 'float64', dtype: 'float64' });
+    parseCsv(text, ',', abs, (fields, line) => {
+      if (header === null) header = fields.map((f) => f.trim());
+      else if (rows++ === row) {
+        rec = { fields, line };
+        throw found; // the rest of the file is not needed
+      }
+    });
   } catch (e) {
-    const msg = (e as Error).message;
-    if (/no label column/.test(msg)) throw new Error(`${msg} (name the label column with --label)`);
-    throw e;
+    if (e !== found) throw new Error((e as Error).message.replace(/^CSVDataset: /, ''));
   }
-  if (row >= ds.length) throw new Error(`--row ${row} is past the end of ${abs}: it has ${ds.length} data rows (0 to ${ds.length - 1})`);
-  if (ds.featureNames.length !== 784) {
-    throw new Error(`${abs} has ${ds.featureNames.length} pixel columns besides '${ds.labelName}', but a 28x28 image needs 784`);
-  }
-  const [x, y] = ds.get(row) as [flint.Tensor, flint.Tensor];
-  const v = x.dataSync() as Float64Array;
-  const pixels = new Uint8Array(784);
-  for (let i = 0; i < 784; i++) {
-    if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] > 255) {
-      throw new Error(`${abs} row ${row}: pixel ${i} (column '${ds.featureNames[i]}') is ${v[i]}, but pixels are whole numbers 0-255`);
+  if (header === null) throw new Error(`CSV file ${abs} is empty (expected a header row, then rows of pixels)`);
+  const names: string[] = header;
+  let li = names.indexOf(label);
+  if (li < 0) {
+    if (!labelGiven && names.length === 784) li = -1; // all pixels, no label
+    else {
+      throw new Error(`${abs} has no label column '${label}'; its ${names.length} column${names.length === 1 ? ' is' : 's are'} ${someColumns(names)} ` +
+        '(name the label column with --label, or give a file of exactly 784 pixel columns without --label)');
     }
-    pixels[i] = v[i];
   }
-  return { pixels, label: String(ds.classes ? ds.classes[y.item()] : y.item()) };
+  const pixelCols = names.length - (li >= 0 ? 1 : 0);
+  if (pixelCols !== 784) {
+    throw new Error(`${abs} has ${pixelCols} pixel columns${li >= 0 ? ` besides '${names[li]}'` : ''}, but a 28x28 image needs 784 ` +
+      '(predict takes a CSV of the 784 pixel columns and, optionally, the label column)');
+  }
+  if (rec === null) throw new Error(`--row ${row} is past the end of ${abs}: it has ${rows} data rows${rows ? ` (0 to ${rows - 1})` : ''}`);
+  const { fields, line } = rec as { fields: string[]; line: number };
+  if (fields.length !== names.length) {
+    throw new Error(`${abs} row ${row} (line ${line}) has ${fields.length} cells, but the header has ${names.length} columns`);
+  }
+  const pixels = new Uint8Array(784);
+  let p = 0;
+  for (let i = 0; i < fields.length; i++) {
+    if (i === li) continue;
+    const cell = fields[i].trim();
+    const v = cell === '' ? NaN : Number(cell);
+    if (!Number.isInteger(v) || v < 0 || v > 255) {
+      const shown = cell === '' ? 'empty' : `'${cell.length > 20 ? cell.slice(0, 20) + '...' : cell}'`;
+      throw new Error(`${abs} row ${row} (line ${line}): pixel ${p} (column '${names[i]}') is ${shown}, but pixels are whole numbers 0-255`);
+    }
+    pixels[p++] = v;
+  }
+  return { pixels, ...(li >= 0 ? { label: fields[li].trim() } : {}) };
 }
 
 export async function predictCommand(argv: string[], io: Io, ctx: CliContext): Promise<number> {
@@ -219,13 +273,13 @@ export async function predictCommand(argv: string[], io: Io, ctx: CliContext): P
       return 0;
     }
     const model = ctx.models[a.model]();
-    loadWeights(model, path.resolve(a.weights));
+    loadWeights(model, checkReadable(a.weights, 'weights file'));
     let pixels: Uint8Array;
     let inverted = false;
     let label: string | undefined;
     let source: string;
     if (a.csv !== undefined) {
-      ({ pixels, label } = csvInput(a.csv, a.row!, a.label));
+      ({ pixels, label } = csvInput(a.csv, a.row!, a.label, a.labelGiven));
       source = `${path.resolve(a.csv)} row ${a.row}`;
     } else {
       const img = imageInput(a.image!, a.invert);

@@ -78,7 +78,10 @@ export interface ClassifierRun {
   dataset: string;
   epochs: number;
   batchSize: number;
+  /** the learning rate the optimizer was made with (--lr or the model's default) */
   lr: number;
+  /** --lr as given (undefined: the default, or the checkpoint's when resuming) */
+  lrGiven?: number;
   /** --seed as given (undefined: the checkpoint's when resuming, else `seed`) */
   seedGiven?: number;
   /** the seed flint train drew or was given */
@@ -98,13 +101,52 @@ interface CliMeta {
   limit: number | null;
 }
 const CLI_META_KEY = 'flint.cli';
+/** The checkpoint's optimizer state (lib/train/checkpoint.ts): JSON { param_groups, state }. */
+const OPTIMIZER_KEY = 'flint.optimizer';
 
-/** The flint train settings stored in a checkpoint it wrote. */
-function checkpointCli(file: string): CliMeta | null {
-  if (!fs.existsSync(file)) throw new Error(`--resume: ${file} does not exist`);
+/** A checkpoint's metadata entry parsed as JSON; a clear error naming the file and key when it is not. */
+function metaJson(file: string, meta: Record<string, string>, key: string): unknown {
+  try {
+    return JSON.parse(meta[key]);
+  } catch (e) {
+    throw new Error(`--resume: ${file} is damaged: its metadata '${key}' is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The flint train settings stored in a checkpoint it wrote (null: a checkpoint from elsewhere),
+ * and the learning rate its optimizer state holds (what resuming trains with).
+ */
+function checkpointCli(file: string): { cli: CliMeta | null; lr?: number } {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new Error(`--resume: ${file} does not exist`);
+  }
+  if (st.isDirectory()) throw new Error(`--resume: ${file} is a folder, not a checkpoint file`);
   const meta = readHeader(file).metadata ?? {};
   if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`--resume: ${file} is not a checkpoint (write one with --checkpoint)`);
-  return meta[CLI_META_KEY] ? (JSON.parse(meta[CLI_META_KEY]) as CliMeta) : null;
+  let cli: CliMeta | null = null;
+  if (meta[CLI_META_KEY] !== undefined) {
+    const j = metaJson(file, meta, CLI_META_KEY) as CliMeta;
+    if (!j || typeof j !== 'object' || typeof j.model !== 'string' || typeof j.dataset !== 'string' || !Number.isSafeInteger(j.seed)) {
+      throw new Error(`--resume: ${file} is damaged: its metadata '${CLI_META_KEY}' lacks the model, dataset or seed`);
+    }
+    cli = j;
+  }
+  let lr: number | undefined;
+  if (meta[OPTIMIZER_KEY] !== undefined) {
+    const o = metaJson(file, meta, OPTIMIZER_KEY) as { param_groups?: { lr?: unknown }[] } | null;
+    const v = o?.param_groups?.[0]?.lr;
+    if (typeof v === 'number' && Number.isFinite(v)) lr = v;
+  }
+  return { cli, lr };
+}
+
+/** Whether two learning rates are the same number (up to float rounding of a decimal). */
+function sameLr(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }
 
 /**
@@ -126,10 +168,18 @@ export async function trainClassifier(r: ClassifierRun, io: Io, parts: {
   const f = r.fit;
   let seed = r.seed;
   let valSplit = f.valSplit;
+  let lr = r.lr;
   let resume: string | undefined;
   if (f.resume !== undefined) {
     resume = path.resolve(f.resume);
-    const cli = checkpointCli(resume);
+    const { cli, lr: ckLr } = checkpointCli(resume);
+    if (ckLr !== undefined) {
+      // the optimizer state (loaded by fit) brings its learning rate: refuse another one
+      if (r.lrGiven !== undefined && !sameLr(r.lrGiven, ckLr)) {
+        throw new Error(`--resume: ${resume} was trained with --lr ${ckLr}; leave --lr out to resume it`);
+      }
+      lr = ckLr;
+    }
     if (cli) {
       if (cli.model !== r.model) throw new Error(`--resume: ${resume} is a checkpoint of --model ${cli.model}, not ${r.model}`);
       if (cli.dataset !== r.dataset) throw new Error(`--resume: ${resume} was trained on --dataset ${cli.dataset}, not ${r.dataset}`);
@@ -163,7 +213,7 @@ export async function trainClassifier(r: ClassifierRun, io: Io, parts: {
   const testLoader = new DataLoader(parts.testSet, { batchSize: EVAL_BATCH });
   say(`training ${r.model} on ${parts.title} (${trainSet.length} images from ${parts.root}` +
     (valSet ? `, ${valSet.length} held out for validation` : '') + `) for ${r.epochs} epoch${r.epochs > 1 ? 's' : ''}, ` +
-    `batch ${r.batchSize}, ${parts.optName} lr ${r.lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
+    `batch ${r.batchSize}, ${parts.optName} lr ${lr}, seed ${seed}, ${flint.getNumThreads()} threads`);
 
   const cbs: Callback[] = [];
   const es = f.earlyStopping !== undefined ? callbacks.earlyStopping({ monitor: 'valLoss', patience: f.earlyStopping, restoreBest: true }) : null;
@@ -228,7 +278,7 @@ export async function trainClassifier(r: ClassifierRun, io: Io, parts: {
       threads: flint.getNumThreads(),
       seed,
       batchSize: r.batchSize,
-      lr: r.lr,
+      lr,
       epochsRun: history.epoch.length,
       ...(valSet ? { valSplit, valImages: valSet.length, bestEpoch, bestValLoss: round(Math.min(...valLoss!)) } : {}),
       ...(es ? { stoppedEarly: es.stoppedEpoch > 0 } : {}),

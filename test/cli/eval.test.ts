@@ -44,6 +44,34 @@ test('eval --help, and usage errors exit 2', async () => {
   expect(missing.err).toBe(`flint: error: weights file ${path.join(tmp, 'none.safetensors')} does not exist\n`);
 });
 
+test('eval: negative numbers get the range message (exit 2); folders and files in the wrong place fail before evaluating (exit 1)', async () => {
+  const usage: [string[], string][] = [
+    [['--batch-size', '-8'], "--batch-size expects an integer >= 1 but got '-8'"],
+    [['--threads', '-2'], "--threads expects an integer >= 1 but got '-2'"],
+    [['--threads', String(4 * os.cpus().length + 1)], `--threads ${4 * os.cpus().length + 1} is more than 4 per CPU (this machine has ${os.cpus().length}`],
+  ];
+  for (const [args, msg] of usage) {
+    const r = await run(['eval', '--model', 'mlp', '--weights', 'w', ...args]);
+    expect({ args, code: r.code }).toEqual({ args, code: 2 });
+    expect(r.err).toContain(`flint: ${msg}`);
+  }
+  const file = path.join(tmp, 'a-file');
+  fs.writeFileSync(file, 'x');
+  const failures: [string[], string][] = [
+    // checked before the weights are loaded or anything is evaluated
+    [['--weights', path.join(tmp, 'none.safetensors'), '--confusion', tmp], `--confusion: ${tmp} is a folder; give a file name (such as ${path.join(tmp, 'out.svg')})`],
+    [['--weights', path.join(tmp, 'none.safetensors'), '--confusion', tmp + '/'], `--confusion: ${tmp}/ names a folder`],
+    [['--weights', tmp], `weights file ${tmp} is a folder, not a file`],
+    [['--weights', path.join(tmp, 'none.safetensors'), '--data', file], `--data: ${file} is not a folder`],
+  ];
+  for (const [args, msg] of failures) {
+    const r = await run(['eval', '--model', 'mlp', ...args]);
+    expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 1, err: expect.stringContaining(`flint: error: ${msg}`) });
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).not.toContain('EISDIR');
+  }
+});
+
 describeMnist('flint eval on MNIST', () => {
   let weights: string;
   let ckpt: string;

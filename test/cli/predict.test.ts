@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import * as flint from '../../lib';
 import { datasets } from '../../lib/data';
 import { seedTransform } from '../../scripts/cli/common';
-import { decodeGray, squareResize } from '../../scripts/cli/predict';
+import { csvInput, decodeGray, squareResize } from '../../scripts/cli/predict';
 import { describeMnist, MNIST_DIR } from '../data/mnist_files';
 import { MLP, loaders } from '../train/helpers';
 import { run, lastJson } from './run';
@@ -61,6 +61,8 @@ test('predict --help, and usage errors exit 2', async () => {
     [['--model', 'mlp', '--weights', 'w', 'a.png', 'b.png'], 'expected one image but got 2: a.png b.png'],
     [['--model', 'mlp', '--weights', 'w', 'a.png', '--invert', 'maybe'], "--invert expects auto, always or never but got 'maybe'"],
     [['--model', 'mlp', '--weights', 'w', '--csv', 'b.csv', '--row=-1'], "--row expects an integer >= 0 but got '-1'"],
+    [['--model', 'mlp', '--weights', 'w', '--csv', 'b.csv', '--row', '-1'], "--row expects an integer >= 0 but got '-1'"],
+    [['--model', 'mlp', '--weights', 'w', '--csv', 'b.csv', '--row', '0', '--label', ''], '--label expects a column name'],
     [['--weights', 'w', 'a.png'], '--model is required'],
   ];
   for (const [args, msg] of cases) {
@@ -68,6 +70,62 @@ test('predict --help, and usage errors exit 2', async () => {
     expect({ args, code: r.code }).toEqual({ args, code: 2 });
     expect(r.err).toContain(`flint: ${msg}`);
   }
+});
+
+test('decodeGray: an empty or truncated PNG is named as such, not with pngjs\'s stream message', () => {
+  const whole = png(28, 28, () => [0, 0, 0, 255], 0);
+  expect(() => decodeGray(Buffer.alloc(0), 'e.png')).toThrow('e.png is empty, not a PNG image');
+  for (const n of [4, 8, 30, whole.length - 12, whole.length - 3]) {
+    expect(() => decodeGray(whole.subarray(0, n), 't.png')).toThrow('t.png is truncated or not a valid PNG image (it ends before the image data does)');
+  }
+  expect(() => decodeGray(whole.subarray(0, 30), 't.png')).not.toThrow(/waitng|read requests/);
+});
+
+describe('csvInput: only the requested row is read', () => {
+  const pixels = (k: number) => Array.from({ length: 784 }, (_, i) => String((i * 7 + k) % 256));
+  const write = (name: string, lines: string[][]) => {
+    const f = path.join(tmp, name);
+    fs.writeFileSync(f, lines.map((l) => l.join(',')).join('\n') + '\n');
+    return f;
+  };
+  const header = Array.from({ length: 784 }, (_, i) => `p${i}`);
+
+  test('a header of exactly 784 columns is all pixels, with no label', () => {
+    const f = write('nolabel.csv', [header, pixels(0), pixels(1)]);
+    const r = csvInput(f, 1, 'label', false);
+    expect(Array.from(r.pixels)).toEqual(pixels(1).map(Number));
+    expect(r.label).toBeUndefined();
+    // naming a label column that is not there is still an error
+    expect(() => csvInput(f, 1, 'digit', true)).toThrow("has no label column 'digit'");
+  });
+
+  test('a bad row elsewhere does not matter; the requested bad row is reported with its line and column', () => {
+    const bad = pixels(2);
+    bad[5] = 'abc';
+    const f = write('badrow.csv', [['label', ...header], ['3', ...pixels(0)], ['x', ...bad], ['7', '1', '2'], ['4', ...pixels(3)]]);
+    expect(csvInput(f, 0, 'label')).toEqual({ pixels: Uint8Array.from(pixels(0).map(Number)), label: '3' });
+    expect(csvInput(f, 3, 'label')).toEqual({ pixels: Uint8Array.from(pixels(3).map(Number)), label: '4' });
+    expect(() => csvInput(f, 1, 'label')).toThrow(`${f} row 1 (line 3): pixel 5 (column 'p5') is 'abc', but pixels are whole numbers 0-255`);
+    expect(() => csvInput(f, 2, 'label')).toThrow(`${f} row 2 (line 4) has 3 cells, but the header has 785 columns`);
+    expect(() => csvInput(f, 4, 'label')).toThrow(`--row 4 is past the end of ${f}: it has 4 data rows (0 to 3)`);
+  });
+
+  test('a missing label column: the columns summarised, and advice in flint\'s own options', () => {
+    const f = write('digit.csv', [['digit', ...header], ['3', ...pixels(0)]]);
+    let msg = '';
+    try {
+      csvInput(f, 0, 'label', false);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toBe(`${f} has no label column 'label'; its 785 columns are 'digit', 'p0', 'p1', ..., 'p783' ` +
+      '(name the label column with --label, or give a file of exactly 784 pixel columns without --label)');
+    expect(csvInput(f, 0, 'digit').label).toBe('3');
+    const extra = write('extra.csv', [['id', 'label', ...header], ['9', '3', ...pixels(0)]]);
+    expect(() => csvInput(extra, 0, 'label')).toThrow(`${extra} has 785 pixel columns besides 'label', but a 28x28 image needs 784 ` +
+      '(predict takes a CSV of the 784 pixel columns and, optionally, the label column)');
+    expect(() => csvInput(extra, 0, 'label')).not.toThrow(/features/);
+  });
 });
 
 describeMnist('flint predict on MNIST test images', () => {
@@ -145,7 +203,39 @@ describeMnist('flint predict on MNIST test images', () => {
     const noLabel = await predict('--csv', file, '--row', '0', '--label', 'digit');
     expect(noLabel.code).toBe(1);
     expect(noLabel.err).toContain("no label column 'digit'");
-    expect(noLabel.err).toContain('(name the label column with --label)');
+    expect(noLabel.err).toContain('(name the label column with --label');
+    expect(noLabel.err.length).toBeLessThan(400); // not all 785 column names
+    // the same pixels without the label column: no label shown
+    const pixelsOnly = path.join(tmp, 'mnist-pixels.csv');
+    fs.writeFileSync(pixelsOnly, [header.split(',').slice(1).join(','), ...rows.map((r) => r.split(',').slice(1).join(','))].join('\n') + '\n');
+    const p = await predict('--csv', pixelsOnly, '--row', '1', '--json');
+    expect(p.code).toBe(0);
+    const pj = lastJson(p.out);
+    expect(pj.label).toBeUndefined();
+    expectProbs(pj.probabilities, want[1]);
+    expect((await predict('--csv', pixelsOnly, '--row', '1')).out).toMatch(/prediction: .*\)\n/);
+  });
+
+  test('folders and truncated files: clear one-line errors (exit 1)', async () => {
+    const png0 = png(28, 28, (x, y) => { const v = raw[0][y * 28 + x]; return [v, v, v, 255]; }, 0);
+    const cut = path.join(tmp, 'cut.png');
+    fs.writeFileSync(cut, png0.subarray(0, png0.length >> 1));
+    const empty = path.join(tmp, 'empty.png');
+    fs.writeFileSync(empty, '');
+    const cases: [string[], string][] = [
+      [[tmp], `image ${tmp} is a folder, not a file`],
+      [['--csv', tmp, '--row', '0'], `CSV file ${tmp} is a folder, not a file`],
+      [[cut], `${cut} is truncated or not a valid PNG image`],
+      [[empty], `${empty} is empty, not a PNG image`],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await predict(...args);
+      expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 1, err: expect.stringContaining(`flint: error: ${msg}`) });
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+    const w = await run(['predict', '--model', 'mlp', '--weights', tmp, cut]);
+    expect(w.code).toBe(1);
+    expect(w.err).toBe(`flint: error: weights file ${tmp} is a folder, not a file\n`);
   });
 
   test('runtime failures exit 1: no such image, not a PNG, weights of another model', async () => {

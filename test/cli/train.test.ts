@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { load, readHeader } from '../../lib/io';
+import { load, readHeader, save } from '../../lib/io';
 import { describeMnist, MNIST_DIR } from '../data/mnist_files';
 import { run, lastJson } from './run';
 
@@ -29,11 +29,48 @@ test.each([
   [['--early-stopping', 'x', '--val-split', '0.1'], "--early-stopping expects a patience (an integer >= 0) but got 'x'"],
   [['--checkpoint', ''], '--checkpoint expects a path'],
   [['--model', 'gan', '--val-split', '0.1'], '--val-split is for the classifiers (mlp, cnn, lstm, gru, rnn), not --model gan'],
+  // a negative number is the option's value (not parseArgs' "ambiguous"), so its range is what is reported
+  [['--lr', '-1'], "--lr expects a positive number but got '-1'"],
+  [['--seed', '-3'], "--seed expects an integer >= 0 but got '-3'"],
+  [['--limit', '-5'], "--limit expects an integer >= 1 but got '-5'"],
+  [['--epochs', '-0.5'], "--epochs expects an integer >= 1 but got '-0.5'"],
+  [['--threads', String(4 * os.cpus().length + 1)], `--threads ${4 * os.cpus().length + 1} is more than 4 per CPU (this machine has ${os.cpus().length}; at most ${4 * os.cpus().length})`],
+  [['--checkpoint', 'm.safetensors', '--out', './m.safetensors'], '--out and --checkpoint name the same file (./m.safetensors); give them different files'],
+  [['--plot', 'c.svg', '--checkpoint', 'c.svg'], '--checkpoint and --plot name the same file'],
+  [['--resume', 'ck.safetensors', '--out', 'ck.safetensors'], '--out and --resume name the same file (ck.safetensors): the weights would overwrite the checkpoint'],
 ])('train %j is a usage error (exit 2)', async (args, msg) => {
   const r = await run([...base, ...(args as string[])]);
   expect(r.code).toBe(2);
   expect(r.err).toContain(`flint: ${msg}`);
   expect(r.out).toBe('');
+});
+
+test('train --help says how --threads is bounded and that --lr defaults to the checkpoint\'s when resuming', async () => {
+  const r = await run(['train', '--help']);
+  expect(r.out).toContain('at most 4 per CPU');
+  expect(r.out).toContain("with --resume: the checkpoint's");
+});
+
+test('paths that cannot be written or read fail before any data is loaded or trained (exit 1, one line)', async () => {
+  const file = path.join(tmp, 'a-file');
+  fs.writeFileSync(file, 'x');
+  const cases: [string[], string][] = [
+    [['--out', tmp], `--out: ${tmp} is a folder; give a file name (such as ${path.join(tmp, 'out.safetensors')})`],
+    [['--checkpoint', tmp + '/'], `--checkpoint: ${tmp}/ names a folder; give a file name`],
+    [['--checkpoint', tmp], `--checkpoint: ${tmp} is a folder`],
+    [['--plot', tmp], `--plot: ${tmp} is a folder; give a file name (such as ${path.join(tmp, 'out.svg')})`],
+    [['--model', 'gan', '--samples', tmp], `--samples: ${tmp} is a folder; give a file name (such as ${path.join(tmp, 'out.png')})`],
+    [['--out', path.join(file, 'm.safetensors')], `--out: ${file} is not a folder`],
+    [['--data', file], `--data: ${file} is not a folder (give the folder holding the IDX .gz files)`],
+  ];
+  for (const [args, msg] of cases) {
+    const t0 = Date.now();
+    const r = await run(['train', '--data', MNIST_DIR, '--threads', '1', '--limit', '64', ...args]);
+    expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 1, err: expect.stringContaining(`flint: error: ${msg}`) });
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.out).toBe('');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  }
 });
 
 describeMnist('flint train with a validation split (MNIST, --limit 600)', () => {
@@ -99,6 +136,8 @@ describeMnist('flint train with a validation split (MNIST, --limit 600)', () => 
       [['--seed', '2'], `--resume: ${ck} was trained with --seed 1; leave --seed out to resume it`],
       [['--val-split', '0.2'], `--resume: ${ck} was trained with --val-split 0.15; leave --val-split out to resume it`],
       [['--limit', '700'], `--resume: ${ck} was trained on 600 training images, not 700`],
+      // the optimizer state it resumes keeps lr 0.1: another --lr would be silently ignored
+      [['--lr', '0.5'], `--resume: ${ck} was trained with --lr 0.1; leave --lr out to resume it`],
     ];
     for (const [args, msg] of cases) {
       const limit = args.includes('--limit') ? [] : ['--limit', '600'];
@@ -109,5 +148,37 @@ describeMnist('flint train with a validation split (MNIST, --limit 600)', () => 
     const missing = await run([...base, '--limit', '600', '--resume', path.join(tmp, 'nope.safetensors')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('does not exist');
+    const dir = await run([...base, '--limit', '600', '--resume', tmp]);
+    expect(dir.code).toBe(1);
+    expect(dir.err).toBe(`flint: error: --resume: ${tmp} is a folder, not a checkpoint file\n`);
+  });
+
+  test('--resume without --lr trains with the checkpoint\'s lr and says so; the same --lr is accepted', async () => {
+    const ck = path.join(tmp, 'ck-lr.safetensors');
+    expect((await run([...small, '--epochs', '1', '--checkpoint', ck, '--quiet'])).code).toBe(0); // --lr 0.1
+    for (const lr of [[], ['--lr', '0.1']]) {
+      const r = await run([...base, '--limit', '600', '--batch-size', '16', '--epochs', '2', '--resume', ck, '--json', ...lr]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^training mlp on MNIST .* SGD lr 0\.1, seed 1, /);
+      expect(lastJson(r.out)).toMatchObject({ lr: 0.1, seed: 1, epochsRun: 2 });
+      expect(lastJson(r.out).history.lr).toEqual([0.1, 0.1]);
+    }
+  });
+
+  test('a checkpoint whose flint.cli metadata is not JSON: an error naming the file and the key', async () => {
+    const ck = path.join(tmp, 'ck-meta.safetensors');
+    expect((await run([...small, '--epochs', '1', '--checkpoint', ck, '--quiet'])).code).toBe(0);
+    const bad = path.join(tmp, 'ck-bad-meta.safetensors');
+    const meta = readHeader(ck).metadata!;
+    save(load(ck), bad, { ...meta, 'flint.cli': meta['flint.cli'].slice(0, 34) });
+    const r = await run([...base, '--limit', '600', '--epochs', '2', '--resume', bad]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^flint: error: --resume: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged: its metadata 'flint\\.cli' is not valid JSON \\(.*\\)\n$`));
+    save(load(ck), bad, { ...meta, 'flint.optimizer': '{"param_groups": [' });
+    const o = await run([...base, '--limit', '600', '--epochs', '2', '--resume', bad]);
+    expect(o.code).toBe(1);
+    expect(o.err).toContain(`--resume: ${bad} is damaged: its metadata 'flint.optimizer' is not valid JSON`);
+    expect(o.err.trim().split('\n')).toHaveLength(1);
   });
 });
