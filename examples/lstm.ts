@@ -4,7 +4,7 @@
 // tiny, so the time is what the framework spends around the math. Prints the loss every 10
 // steps and the time of the 100 steps (after 10 warm-up steps, as the PyTorch reference).
 //
-//   npx tsc -p tsconfig.json && node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--seed 0]
+//   npx tsc -p tsconfig.json && node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--warmup 10] [--seed 0]
 import { parseArgs } from 'util';
 import * as flint from '../lib';
 import { choiceFlag, intFlag, runMain } from './cli';
@@ -52,4 +52,4 @@ export function main(argv: string[], log: (s: string) => void = console.log): vo
   log(`${steps} steps (${optimName}): ${ms.toFixed(1)} ms, ${(ms / steps).toFixed(3)} ms a step`);
 }
 
-if (require.main === module) runMain('usage: node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--seed 0]', main);
+if (require.main === module) runMain('usage: node dist/examples/lstm.js [--optim sgd|adam] [--steps 100] [--warmup 10] [--seed 0]', main);

@@ -21,7 +21,19 @@ export function describeValue(v: unknown): string {
 export function checkOptionKeys(who: string, opts: object, valid: readonly string[]): void {
   for (const k of Object.keys(opts)) {
     if (valid.includes(k)) continue;
-    const near = valid.find((v) => v.toLowerCase() === k.toLowerCase() || v.startsWith(k) || k.startsWith(v));
+    const near = valid.find((v) => v.toLowerCase() === k.toLowerCase() || v.startsWith(k) || k.startsWith(v)) ??
+      valid.find((v) => editDistance(v.toLowerCase(), k.toLowerCase()) <= 2);
     throw new RangeError(`${who}: unknown option '${k}'` + (near ? ` (did you mean '${near}'?)` : '') + `; the options are: ${valid.join(', ')}`);
   }
+}
+
+/** Levenshtein distance (for 'did you mean' hints). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }

@@ -5,7 +5,7 @@
 //   epoch 2/10 [############..................] 376/938 1.4s 17.2k samples/s loss 0.412 ETA 2s
 //   epoch 2/10: 3.51 s, 17094 samples/s, loss 0.4121, accuracy 0.8812, val loss 0.3811, val accuracy 0.8953
 import type { Callback, EpochLogs, FitState } from './callbacks';
-import { fmtNum } from './format';
+import { fmtNum, checkOptionKeys, describeValue } from './format';
 
 export interface ProgressOptions {
   /** where text goes [default: process.stdout] */
@@ -63,6 +63,13 @@ export function summaryLine(epoch: number, epochs: number, logs: EpochLogs): str
 
 /** The progress callback (fit adds one unless progress: false). */
 export function progressBar(opts: ProgressOptions = {}): Callback {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`progressBar: expected options { out, tty, lossEvery, summary } but got ${describeValue(opts)}`);
+  }
+  checkOptionKeys('progressBar', opts, ['out', 'tty', 'lossEvery', 'summary']);
+  if (opts.out !== undefined && typeof opts.out !== 'function') {
+    throw new TypeError(`progressBar: out must be a function (s: string) => void but got ${describeValue(opts.out)}`);
+  }
   const out = opts.out ?? ((s: string) => void process.stdout.write(s));
   const tty = opts.tty ?? isInteractive();
   const every = opts.lossEvery ?? 0;

@@ -160,7 +160,7 @@ describe('callback options', () => {
     expect(() => callbacks.earlyStopping({ restoreBest: 'yes' as any })).toThrow(new TypeError('earlyStopping: restoreBest must be true or false but got string "yes"'));
     expect(() => callbacks.earlyStopping({ monitor: 3 as any })).toThrow(new TypeError("earlyStopping: monitor must be the name of an epoch value such as 'valLoss' but got 3"));
     expect(() => callbacks.earlyStopping({ patients: 3 } as any)).toThrow(
-      new RangeError('earlyStopping: unknown option \'patients\'; the options are: monitor, patience, minDelta, mode, restoreBest'));
+      new RangeError('earlyStopping: unknown option \'patients\' (did you mean \'patience\'?); the options are: monitor, patience, minDelta, mode, restoreBest'));
     expect(() => callbacks.earlyStopping(5 as any)).toThrow(/^earlyStopping: expected an options object \{ monitor, .* \} but got 5$/);
     expect(callbacks.earlyStopping({ minDelta: 0.5 }).name).toBe('earlyStopping');
   });
@@ -172,6 +172,13 @@ describe('callback options', () => {
       "checkpoint: unknown option 'saveBest' (did you mean 'saveBestOnly'?); the options are: path, monitor, saveBestOnly, mode, metadata");
     expect(() => callbacks.checkpoint({ path: 'x', saveBestOnly: 1 as any })).toThrow(new TypeError('checkpoint: saveBestOnly must be true or false but got 1'));
     expect(() => callbacks.checkpoint({ path: 'x', metadata: { n: 1 } as any })).toThrow('checkpoint: metadata must be an object of strings but got an object');
+  });
+
+  test('progressBar: unknown options and a non-function out', () => {
+    expect(() => callbacks.progressBar({ lossEvry: 10 } as any)).toThrow(
+      "progressBar: unknown option 'lossEvry' (did you mean 'lossEvery'?); the options are: out, tty, lossEvery, summary");
+    expect(() => callbacks.progressBar({ out: process.stdout } as any)).toThrow(
+      new TypeError('progressBar: out must be a function (s: string) => void but got an object'));
   });
 
   test('lambda takes a function', async () => {
