@@ -41,6 +41,7 @@ const CASES: [string, Cfg][] = [
   ['kernel 7 on 2x2 with padding', { x: [1, 2, 2, 2], w: [3, 2, 7, 5], pad: [3, 2, 2, 1] }],
   ['seed CNN conv1', { x: [4, 1, 28, 28], w: [32, 1, 3, 3] }],
   ['seed CNN conv2', { x: [4, 32, 13, 13], w: [64, 32, 3, 3] }],
+  ['input gradient in rounds of 7 + 7 + 2 images', { x: [16, 32, 13, 13], w: [64, 32, 3, 3] }],
   ['several image chunks (2 + 1)', { x: [3, 2, 300, 300], w: [2, 2, 3, 3] }],
   ['one image per chunk', { x: [2, 4, 300, 300], w: [2, 4, 3, 3] }],
   ['large magnitudes', { x: [2, 3, 6, 6], w: [4, 3, 3, 3], pad: [1, 1, 1, 1], scale: 1e4 }],
