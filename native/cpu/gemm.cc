@@ -45,8 +45,8 @@ inline T tile_value(T acc, const T* c, const TileOut<T>& o, const T* bn, const T
 
 // Portable micro-kernel: plain loops the compiler vectorises for the baseline ISA.
 template <class T, int MR, int NR>
-void ukernel_portable(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* b, T* c, int64_t rsc, int64_t m,
-                      int64_t n, const TileOut<T>& o) {
+void ukernel_portable(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* b, int64_t bs, T* c, int64_t rsc,
+                      int64_t m, int64_t n, const TileOut<T>& o) {
   T acc[MR][NR] = {};
   int64_t off[MR];
   for (int i = 0; i < MR; i++) off[i] = std::min<int64_t>(i, m - 1) * ars;
@@ -56,7 +56,7 @@ void ukernel_portable(int64_t kc, const T* a, int64_t ars, int64_t acs, const T*
       for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
     }
     a += acs;
-    b += NR;
+    b += bs;
   }
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++)
@@ -259,40 +259,51 @@ bool a_in_place(int64_t N, int64_t rsa, int64_t csa) {
   return N <= 4 * Blocking<T>::NR && (csa == 1 || rsa == 1);
 }
 
+// Whether the micro-kernel reads B in place instead of packing it: B's rows contiguous, every
+// NR-panel whole (N % NR == 0: the kernel loads NR values a row), and B small enough to stay in
+// L1 (K * N <= 8192: sq32, sq64; sq128 read in place was 3 % slower), where packing it was
+// 6-7 % of sq32 and sq64.
+template <class T>
+bool b_in_place(int64_t N, int64_t K, int64_t csb) {
+  return csb == 1 && N % Blocking<T>::NR == 0 && K * N <= 8192;
+}
+
 // The BLIS loops over one rectangle of C, [m0, m1) x [n0, n1): jc (NC) -> pc (KC) -> pack B
 // -> ic (MC) -> pack A -> jr (NR) -> ir (MR) -> micro-kernel. Ap holds MC x KC (+ slack),
 // Bp KC x min(NC, n1 - n0) rounded up to NR. The epilogue's bias and ReLU go to the last K block.
 template <class T>
 void blis_rect(const Kernels<T>& k, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha,
                const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
-               int64_t rsc, T* Ap, T* Bp, const Epilogue<T>* epi, bool direct_a) {
+               int64_t rsc, T* Ap, T* Bp, const Epilogue<T>* epi, bool direct_a, bool direct_b) {
   using Bk = Blocking<T>;
   constexpr int64_t MR = Bk::MR, NR = Bk::NR, MC = Bk::MC, NC = Bk::NC;
   const int64_t KB = kc_block<T>(K);
   // A in place: element (i, p) at ars * i + acs * p from the block's corner.
   const int64_t ars = csa == 1 ? rsa : 1, acs = csa == 1 ? 1 : csa;
+  // B in place: row p of a panel at B + p * rsb (whole NR-wide panels only); else packed.
+  const int64_t bs = direct_b ? rsb : NR;
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = std::min(NC, n1 - jc);
     for (int64_t pc = 0; pc < K; pc += KB) {
       int64_t kc = std::min(KB, K - pc);
       bool last = pc + kc >= K;
       TileOut<T> o{alpha, pc == 0 ? beta : T(1), nullptr, nullptr, last && epi && epi->relu};
-      k.pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);
+      if (!direct_b) k.pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         int64_t mc = std::min(MC, m1 - ic);
         if (!direct_a) k.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           int64_t nr = std::min(NR, nc - jr);
-          const T* bp = Bp + jr * kc;
+          const T* bp = direct_b ? B + pc * rsb + jc + jr : Bp + jr * kc;
           if (last && epi && epi->bias && !epi->bias_per_row) o.bn = epi->bias + jc + jr;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             if (last && epi && epi->bias && epi->bias_per_row) o.bm = epi->bias + ic + ir;
             T* c = C + (ic + ir) * rsc + jc + jr;
             int64_t m = std::min(MR, mc - ir);
             if (direct_a)
-              k.ukr(kc, A + (ic + ir) * rsa + pc * csa, ars, acs, bp, c, rsc, m, nr, o);
+              k.ukr(kc, A + (ic + ir) * rsa + pc * csa, ars, acs, bp, bs, c, rsc, m, nr, o);
             else
-              k.ukr(kc, Ap + ir * kc, 1, MR, bp, c, rsc, m, nr, o);
+              k.ukr(kc, Ap + ir * kc, 1, MR, bp, bs, c, rsc, m, nr, o);
           }
         }
       }
@@ -326,9 +337,10 @@ void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int6
     while (ntasks < 4 * nthreads && 2 * ntasks <= units && 2 * ntasks * 256 <= len) ntasks *= 2;
   }
   bool direct_a = a_in_place<T>(N, rsa, csa);
+  bool direct_b = b_in_place<T>(N, K, csb);
   int64_t kcap = kc_block<T>(K);
   int64_t ncap = along_n ? std::min(NC, ((nu + ntasks - 1) / ntasks) * NR) : std::min(NC, nu * NR);
-  size_t a_elems = direct_a ? 0 : (size_t)(MC * kcap + 64), b_elems = (size_t)(ncap * kcap + 64);
+  size_t a_elems = direct_a ? 0 : (size_t)(MC * kcap + 64), b_elems = direct_b ? 0 : (size_t)(ncap * kcap + 64);
   auto task = [&](int64_t t, int slot) {
     int64_t m0 = 0, m1 = M, n0 = 0, n1 = N;
     if (along_n) {
@@ -348,7 +360,7 @@ void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int6
       buf = own.get();
     }
     blis_rect<T>(k, m0, m1, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, buf, buf + a_elems, epi,
-                 direct_a);
+                 direct_a, direct_b);
   };
   pool->run(ntasks, TaskRef(task));
 }

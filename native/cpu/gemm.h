@@ -40,11 +40,12 @@ struct TileOut {
 // Micro-kernel contract: C[m x n] (row stride rsc) = the TileOut store of A_sub * B_panel, m <= MR,
 // n <= NR. A_sub element (i, p) is a[i * ars + p * acs]: a packed panel (ars = 1, acs = MR) or A
 // read in place (rows: ars = rsa, acs = 1; columns: ars = 1, acs = csa); rows i >= m are never
-// read. B_panel is kc x NR (row of NR per k). Edges (m < MR or n < NR) are handled inside: only
-// the m x n corner of C is read or written.
+// read. B_panel is kc rows of NR values, row p at b + p * bs: packed (bs = NR, columns past n
+// zero) or B read in place (bs = rsb, only with n = NR). Edges (m < MR or n < NR) are handled
+// inside: only the m x n corner of C is read or written.
 template <class T>
-using UKernel = void (*)(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* b, T* c, int64_t rsc, int64_t m,
-                         int64_t n, const TileOut<T>& out);
+using UKernel = void (*)(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* b, int64_t bs, T* c, int64_t rsc,
+                         int64_t m, int64_t n, const TileOut<T>& out);
 // Packing contracts (MR = 6, NR = 16 for float32):
 // PackA: A[0:mc, 0:kc] into ceil(mc / MR) panels of kc x MR, panel after panel (rows past mc
 //   are zero). May write up to 8 elements past the last panel (the buffer has that slack).
@@ -78,8 +79,8 @@ void gemm_naive_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A
                     const Epilogue<float>* epi = nullptr);
 
 // AVX2+FMA kernels (gemm_avx2.cc, compiled with -mavx2 -mfma; called only when cpuid reports both).
-void ukernel_f32_avx2_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
-                           int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
+void ukernel_f32_avx2_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, int64_t bs,
+                           float* c, int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
 void pack_a_f32_avx2_6(int64_t mc, int64_t kc, const float* A, int64_t rsa, int64_t csa, float* out);
 void pack_b_f32_avx2_16(int64_t kc, int64_t nc, const float* B, int64_t rsb, int64_t csb, float* out);
 void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const float* B, int64_t rsb, int64_t csb,
@@ -87,8 +88,8 @@ void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const floa
 void dot_f32_avx2(int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, const float* W, int64_t rsw, float* C,
                   int64_t rsc, const TileOut<float>& out);
 // NEON kernel (gemm_neon.cc, built for aarch64 only).
-void ukernel_f32_neon_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
-                           int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
+void ukernel_f32_neon_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, int64_t bs,
+                           float* c, int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
 bool cpu_has_avx2_fma();
 // Name of the micro-kernel in use ("avx2-6x16", "neon-6x16" or "portable-6x16");
 // FLINT_GEMM_KERNEL=portable forces the portable one (with the portable packing and gemv).

@@ -97,7 +97,7 @@ namespace {
 enum { kToAcc = 0, kSetC = 1, kAddC = 2 };
 template <bool kPacked, int kStore>
 __attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m,
-                                                 const float* b, __m256* acc, float* c, int64_t rsc) {
+                                                 const float* b, int64_t bs, __m256* acc, float* c, int64_t rsc) {
   const int64_t o1 = kPacked ? 1 : std::min<int64_t>(1, m - 1) * ars;
   const int64_t o2 = kPacked ? 2 : std::min<int64_t>(2, m - 1) * ars;
   const int64_t o3 = kPacked ? 3 : std::min<int64_t>(3, m - 1) * ars;
@@ -130,7 +130,7 @@ __attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, int
     c40 = _mm256_fmadd_ps(a0, b0, c40); c41 = _mm256_fmadd_ps(a0, b1, c41);
     c50 = _mm256_fmadd_ps(a1, b0, c50); c51 = _mm256_fmadd_ps(a1, b1, c51);
     a += acs;
-    b += 16;
+    b += bs;
   }
   if (kStore == kToAcc) {
     acc[0] = c00; acc[1] = c01; acc[2] = c10; acc[3] = c11; acc[4] = c20; acc[5] = c21;
@@ -151,7 +151,7 @@ __attribute__((noinline)) void ukernel_loop_6x16(int64_t kc, const float* a, int
 // acc[2 * i], acc[2 * i + 1] for i < R.
 template <int R>
 __attribute__((noinline)) void ukernel_loop_rx16(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m,
-                                                 const float* b, __m256* acc) {
+                                                 const float* b, int64_t bs, __m256* acc) {
   int64_t off[R];
   for (int i = 0; i < R; i++) off[i] = std::min<int64_t>(i, m - 1) * ars;
   __m256 c[R][2];
@@ -164,7 +164,7 @@ __attribute__((noinline)) void ukernel_loop_rx16(int64_t kc, const float* a, int
       c[i][1] = _mm256_fmadd_ps(ai, b1, c[i][1]);
     }
     a += acs;
-    b += 16;
+    b += bs;
   }
   for (int i = 0; i < R; i++) {
     acc[2 * i] = c[i][0];
@@ -174,25 +174,25 @@ __attribute__((noinline)) void ukernel_loop_rx16(int64_t kc, const float* a, int
 
 }  // namespace
 
-void ukernel_f32_avx2_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
-                           int64_t rsc, int64_t m, int64_t n, const TileOut<float>& o) {
+void ukernel_f32_avx2_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, int64_t bs,
+                           float* c, int64_t rsc, int64_t m, int64_t n, const TileOut<float>& o) {
   __m256 acc[12];
   const bool packed = ars == 1 && acs == 6 && m == 6;
   if (m == 6 && n == 16 && o.alpha == 1.0f && (o.beta == 0.0f || o.beta == 1.0f) && !o.bn && !o.bm && !o.relu) {
     if (o.beta == 0.0f)
-      (packed ? ukernel_loop_6x16<true, kSetC> : ukernel_loop_6x16<false, kSetC>)(kc, a, ars, acs, m, b, acc, c, rsc);
+      (packed ? ukernel_loop_6x16<true, kSetC> : ukernel_loop_6x16<false, kSetC>)(kc, a, ars, acs, m, b, bs, acc, c, rsc);
     else
-      (packed ? ukernel_loop_6x16<true, kAddC> : ukernel_loop_6x16<false, kAddC>)(kc, a, ars, acs, m, b, acc, c, rsc);
+      (packed ? ukernel_loop_6x16<true, kAddC> : ukernel_loop_6x16<false, kAddC>)(kc, a, ars, acs, m, b, bs, acc, c, rsc);
     return;
   }
   if (packed)
-    ukernel_loop_6x16<true, kToAcc>(kc, a, ars, acs, m, b, acc, c, rsc);
+    ukernel_loop_6x16<true, kToAcc>(kc, a, ars, acs, m, b, bs, acc, c, rsc);
   else if (m <= 2)
-    ukernel_loop_rx16<2>(kc, a, ars, acs, m, b, acc);
+    ukernel_loop_rx16<2>(kc, a, ars, acs, m, b, bs, acc);
   else if (m <= 4)
-    ukernel_loop_rx16<4>(kc, a, ars, acs, m, b, acc);
+    ukernel_loop_rx16<4>(kc, a, ars, acs, m, b, bs, acc);
   else
-    ukernel_loop_6x16<false, kToAcc>(kc, a, ars, acs, m, b, acc, c, rsc);
+    ukernel_loop_6x16<false, kToAcc>(kc, a, ars, acs, m, b, bs, acc, c, rsc);
   const __m256 va = _mm256_set1_ps(o.alpha);
   const float beta = o.beta;
   const float* bn = o.bn;

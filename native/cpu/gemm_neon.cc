@@ -14,7 +14,7 @@ namespace flint {
 namespace {
 
 // acc: [6][4] vectors. A(i, p) = a[i * ars + p * acs]; rows past m repeat row m - 1.
-void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m, const float* b,
+void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m, const float* b, int64_t bs,
                        float32x4_t acc[6][4]) {
   float32x4_t c[6][4];
   for (int i = 0; i < 6; i++)
@@ -38,7 +38,7 @@ void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int
       c[5][0] = vfmaq_lane_f32(c[5][0], b0, a45, 1); c[5][1] = vfmaq_lane_f32(c[5][1], b1, a45, 1);
       c[5][2] = vfmaq_lane_f32(c[5][2], b2, a45, 1); c[5][3] = vfmaq_lane_f32(c[5][3], b3, a45, 1);
       a += acs;
-      b += 16;
+      b += bs;
     }
   } else {
     // A read in place by rows (or an M-edge tile): one broadcast load per row.
@@ -54,7 +54,7 @@ void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int
         c[i][3] = vfmaq_f32(c[i][3], b3, ai);
       }
       a += acs;
-      b += 16;
+      b += bs;
     }
   }
   for (int i = 0; i < 6; i++)
@@ -63,10 +63,10 @@ void ukernel_loop_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, int
 
 }  // namespace
 
-void ukernel_f32_neon_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, float* c,
-                           int64_t rsc, int64_t m, int64_t n, const TileOut<float>& o) {
+void ukernel_f32_neon_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, int64_t bs,
+                           float* c, int64_t rsc, int64_t m, int64_t n, const TileOut<float>& o) {
   float32x4_t acc[6][4];
-  ukernel_loop_6x16(kc, a, ars, acs, m, b, acc);
+  ukernel_loop_6x16(kc, a, ars, acs, m, b, bs, acc);
   float32x4_t bn[4];
   if (o.bn) {
     float t[16] = {};
