@@ -18,7 +18,9 @@
 // Figures: mlp/cnn/lstm give samples/s = 64 / (median step time), where a step is zeroGrad,
 // forward, loss, backward, optimizer step on a batch of real MNIST (batching itself untimed, on
 // both sides); tiny_lstm gives the median time of 100 steps. Each figure is the median over the
-// samples; flint/torch is a speed ratio (above 1: flint is faster). At more than one thread,
+// samples; flint/torch is a speed ratio (above 1: flint is faster). tiny_lstm's SGD run comes
+// first in its process, as in the reference, so its repetitions include V8 compiling flint's
+// JavaScript (the JSON's runs show each repetition). At more than one thread,
 // PyTorch's first sample tries torch/OpenBLAS threads t/t, 1/t and t/1 (its two thread pools
 // fight over the cores: the reference sheet saw the MLP 3.6x slower at 2/2) and keeps the
 // fastest for the other samples.
@@ -212,6 +214,7 @@ function child(recipe: RecipeName, threads: number, batches: number, warmup: num
     for (const o of ['sgd', 'adam'] as const) {
       const { totals, loss } = tinyLstm(o, batches, warmup);
       figures[`tiny_lstm_${o}`] = round((median(totals) * 1e3 * 100) / batches, 3);
+      r[`reps_ms_${o}`] = totals.map((t) => round(t * 1e3, 2)); // the first ones carry V8's JIT warm-up
       r[`final_loss_${o}`] = loss;
     }
   } else {
@@ -244,8 +247,10 @@ function torchRun(o: Opts, recipe: RecipeName, torchThreads: number, blasThreads
     figures[recipe] = round(B / ((r.step as { median_ms: number }).median_ms / 1e3), 1);
   }
   const other = (r.interference as { other_cpus?: number } | undefined)?.other_cpus;
+  const reps: Record<string, number[]> = {};
+  if (recipe === 'tiny_lstm') for (const k of ['sgd', 'adam']) reps[`reps_ms_${k}`] = (r[k] as { total_100_steps_ms_all: number[] }).total_100_steps_ms_all;
   return { ok: true, figures, peak_rss_mb: r.peak_rss_mb, step_ms_median: (r.step as { median_ms?: number } | undefined)?.median_ms,
-    torch_threads: torchThreads, blas_threads: blasThreads, other_cpus: other };
+    torch_threads: torchThreads, blas_threads: blasThreads, other_cpus: other, final_loss: r.final_loss, ...reps };
 }
 
 // ---- the run ----
@@ -264,6 +269,8 @@ interface Row {
   ratio?: number;
   rss_ratio?: number;
   other_cpus: number;
+  /** every process's own report (step times, losses, tiny_lstm's repetitions), flint's then torch's */
+  runs: { flint: ChildResult[]; torch: ChildResult[] };
 }
 
 function benchTrain(o: Opts, log: (s: string) => void): { rows: Row[]; notes: string[] } {
@@ -317,7 +324,8 @@ function benchTrain(o: Opts, log: (s: string) => void): { rows: Row[]; notes: st
         const fv = fl.map((r) => (r.figures as Record<string, number>)[m.key]);
         const row: Row = { metric: m.key, unit: m.unit, threads: t, flint: round(median(fv), 2), flint_samples: fv,
           flint_peak_rss_mb: round(median(fl.map((r) => r.peak_rss_mb as number)), 1),
-          other_cpus: round(Math.max(...fl.map((r) => r.other_cpus as number), ...tr.map((r) => (r.other_cpus as number) ?? 0)), 2) };
+          other_cpus: round(Math.max(...fl.map((r) => r.other_cpus as number), ...tr.map((r) => (r.other_cpus as number) ?? 0)), 2),
+          runs: { flint: fl, torch: tr } };
         if (tr.length) {
           const tv = tr.map((r) => (r.figures as Record<string, number>)[m.key]);
           row.torch = round(median(tv), 2);
