@@ -97,7 +97,7 @@ export class Tensor {
 
   /** @internal throws a clear error when the tensor was disposed */
   _live(op: string): this {
-    if (this._h.disposed) throw new TypeError(`${op}: tensor was disposed and can no longer be used`);
+    if (this._h.disposed) throw new TypeError(`${op}: tensor was disposed (by dispose() or at the end of a tidy() scope) and can no longer be used`);
     return this;
   }
 

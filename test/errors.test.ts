@@ -148,8 +148,8 @@ describe('disposed tensors', () => {
     const b = rand([2, 3]);
     a.dispose();
     expect(a.disposed).toBe(true);
-    expectCleanError(() => a.add(b), /^add: tensor was disposed and can no longer be used$/, [b]);
-    expectCleanError(() => b.add(a), /add: other was disposed and can no longer be used/, [b]);
+    expectCleanError(() => a.add(b), /^add: tensor was disposed \(by dispose\(\) or at the end of a tidy\(\) scope\) and can no longer be used$/, [b]);
+    expectCleanError(() => b.add(a), /add: other was disposed \(by dispose\(\) or at the end of a tidy\(\) scope\) and can no longer be used/, [b]);
     expectCleanError(() => a.dataSync(), /dataSync: tensor was disposed/);
     expectCleanError(() => a.toArray(), /dataSync: tensor was disposed/);
     expectCleanError(() => matmul(b, a), /matmul: tensor was disposed/, [b]);

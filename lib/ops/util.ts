@@ -31,7 +31,7 @@ export function live<T extends Tensor>(x: T, op: string, arg = 'input'): T {
     const got = x === null ? 'null' : Array.isArray(x) ? 'an array (make one with tensor())' : typeof x;
     throw new TypeError(`${op}: expected ${arg} to be a tensor but got ${got}`);
   }
-  if (arg !== 'input' && x.disposed) throw new TypeError(`${op}: ${arg} was disposed and can no longer be used`);
+  if (arg !== 'input' && x.disposed) throw new TypeError(`${op}: ${arg} was disposed (by dispose() or at the end of a tidy() scope) and can no longer be used`);
   return x._live(op);
 }
 

@@ -47,7 +47,7 @@ struct NativeTensor {
   int64_t reported = 0;  // bytes reported to V8 as external memory by this handle
 
   const Tensor& get(const char* op, const char* arg) const {
-    if (!t.storage) throw TypeError(std::string(op) + ": " + arg + " was disposed and can no longer be used");
+    if (!t.storage) throw TypeError(std::string(op) + ": " + arg + " was disposed (by dispose() or at the end of a tidy() scope) and can no longer be used");
     return t;
   }
   void release(napi_env env) {

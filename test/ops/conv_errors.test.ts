@@ -87,7 +87,7 @@ describe('F.conv2d', () => {
   test('a disposed weight', () => {
     const x = rand([1, 1, 4, 4]), w = rand([1, 1, 3, 3]);
     w.dispose();
-    expectCleanError(() => F.conv2d(x, w), /^conv2d: (tensor|weight) was disposed and can no longer be used$/, [x]);
+    expectCleanError(() => F.conv2d(x, w), /^conv2d: (tensor|weight) was disposed \(by dispose\(\) or at the end of a tidy\(\) scope\) and can no longer be used$/, [x]);
   });
 });
 
