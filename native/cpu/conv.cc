@@ -100,10 +100,12 @@ inline void valid_cols(const ConvDims& d, int64_t iw0, int64_t* lo, int64_t* hi)
 #define FLINT_NO_MEMCPY_IDIOM
 #endif
 
-// colT [C*kh*kw, nb*OH*OW] from images [n0, n0 + nb) of x [N, C, H, W].
+// colT [C*kh*kw, nb*OH*OW] from images [n0, n0 + nb) of x [N, C, H, W]; rows ld apart (a block
+// of columns of a wider buffer) when ld > 0.
 template <class T>
-FLINT_NO_MEMCPY_IDIOM void im2col(ThreadPool* pool, T* col, const T* x, const ConvDims& d, int64_t n0, int64_t nb) {
-  const int64_t OHW = d.OH * d.OW, P = nb * OHW, HW = d.H * d.W;
+FLINT_NO_MEMCPY_IDIOM void im2col(ThreadPool* pool, T* col, const T* x, const ConvDims& d, int64_t n0, int64_t nb,
+                                  int64_t ld = 0) {
+  const int64_t OHW = d.OH * d.OW, P = ld > 0 ? ld : nb * OHW, HW = d.H * d.W;
   pool->parallel_for(nb * d.C, grain_for(d.kh * d.kw * OHW), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; t++) {
       const int64_t b = t / d.C, c = t % d.C;
@@ -177,34 +179,50 @@ void conv2d_forward(Context& ctx, T* y, const T* x, const T* w, const T* bias, c
   const int64_t OHW = d.OH * d.OW;
   const bool direct = is_pointwise(d);
   const int64_t nb_max = chunk_images(d);
+  // Chunks of more than one image go in rounds of ns_cap images whose block of im2col columns
+  // fits kDcolBudget: the GEMM packs what im2col just wrote, and the NCHW copy reads what the
+  // GEMM just wrote, from cache (the seed CNN's conv2: rounds of 7 images, 1 MiB, instead of
+  // one 8.9 MiB buffer and a 2 MiB yT). The buffer itself stays whole for the weight gradient.
+  const int64_t ns_cap = std::max<int64_t>(1, std::min(nb_max, kDcolBudget / std::max<int64_t>(K * OHW, 1)));
   Tensor colbuf, ybuf;
   if (!direct) colbuf = ctx.empty({K, nb_max * OHW}, dtype_of<T>());
-  if (nb_max > 1) ybuf = ctx.empty({d.O * nb_max * OHW}, dtype_of<T>());
+  if (nb_max > 1) ybuf = ctx.empty({d.O * ns_cap * OHW}, dtype_of<T>());
   for (int64_t n0 = 0; n0 < d.N; n0 += nb_max) {
     const int64_t nb = std::min(nb_max, d.N - n0), P = nb * OHW;
-    const T* col = x + n0 * d.C * OHW;  // pointwise: x[n0] is colT [C, H*W]
-    if (!direct) {
-      im2col(pool, colbuf.data<T>(), x, d, n0, nb);
-      col = colbuf.data<T>();
-    }
-    // One image: yT [O, OHW] is y[n0] itself, and the bias (per output channel: per row of
-    // yT) is the GEMM's epilogue. More: the NCHW copy below adds it.
-    T* yt = nb == 1 ? y + n0 * d.O * OHW : ybuf.data<T>();
-    for_groups(pool, G, [&](int64_t g) {
-      Epilogue<T> epi{nb == 1 && bias ? bias + g * Og : nullptr, true, false};
-      gemm_t(pool, Og, P, Kg, w + g * Og * Kg, Kg, 1, col + g * Kg * P, P, 1, T(0), yt + g * Og * P, P, &epi);
-    });
-    if (nb == 1) continue;
-    // yT [O, nb, OHW] -> y [nb, O, OHW], adding the bias.
-    pool->parallel_for(nb * d.O, grain_for(OHW), [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; t++) {
-        const int64_t b = t / d.O, o = t % d.O;
-        T* dst = y + ((n0 + b) * d.O + o) * OHW;
-        const T* src = yt + o * P + b * OHW;
-        const T bv = bias ? bias[o] : T(0);
-        for (int64_t i = 0; i < OHW; i++) dst[i] = src[i] + bv;
+    if (nb == 1) {
+      // One image: yT [O, OHW] is y[n0] itself, and the bias (per output channel: per row of
+      // yT) is the GEMM's epilogue.
+      const T* col = x + n0 * d.C * OHW;  // pointwise: x[n0] is colT [C, H*W]
+      if (!direct) {
+        im2col(pool, colbuf.data<T>(), x, d, n0, 1);
+        col = colbuf.data<T>();
       }
-    });
+      T* yt = y + n0 * d.O * OHW;
+      for_groups(pool, G, [&](int64_t g) {
+        Epilogue<T> epi{bias ? bias + g * Og : nullptr, true, false};
+        gemm_t(pool, Og, OHW, Kg, w + g * Og * Kg, Kg, 1, col + g * Kg * OHW, OHW, 1, T(0), yt + g * Og * OHW, OHW, &epi);
+      });
+      continue;
+    }
+    for (int64_t s0 = 0; s0 < nb; s0 += ns_cap) {
+      const int64_t ns = std::min(ns_cap, nb - s0), Ps = ns * OHW;
+      T* col = colbuf.data<T>() + s0 * OHW;  // columns of images s0.. of colT [K, P]
+      im2col(pool, col, x, d, n0 + s0, ns, P);
+      T* yt = ybuf.data<T>();  // yT [O, Ps]
+      for_groups(pool, G, [&](int64_t g) {
+        gemm_t(pool, Og, Ps, Kg, w + g * Og * Kg, Kg, 1, col + g * Kg * P, P, 1, T(0), yt + g * Og * Ps, Ps);
+      });
+      // yT [O, ns, OHW] -> y [ns, O, OHW], adding the bias.
+      pool->parallel_for(ns * d.O, grain_for(OHW), [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+          const int64_t b = t / d.O, o = t % d.O;
+          T* dst = y + ((n0 + s0 + b) * d.O + o) * OHW;
+          const T* src = yt + o * Ps + b * OHW;
+          const T bv = bias ? bias[o] : T(0);
+          for (int64_t i = 0; i < OHW; i++) dst[i] = src[i] + bv;
+        }
+      });
+    }
   }
   if (col_out && !direct && nb_max >= d.N && d.N > 0) *col_out = colbuf;
 }
