@@ -42,8 +42,8 @@ const RECIPES: RecipeName[] = ['mlp', 'cnn', 'lstm', 'tiny_lstm'];
 /** Timed batches per sample (tiny_lstm: steps per repetition), and the untimed warm-up. */
 const BATCHES: Record<RecipeName, { full: number; quick: number; warmup: number }> = {
   mlp: { full: 200, quick: 50, warmup: 10 },
-  cnn: { full: 40, quick: 10, warmup: 10 },
-  lstm: { full: 40, quick: 10, warmup: 10 },
+  cnn: { full: 60, quick: 10, warmup: 10 },
+  lstm: { full: 60, quick: 10, warmup: 10 },
   tiny_lstm: { full: 100, quick: 100, warmup: 10 },
 };
 
@@ -79,9 +79,9 @@ const USAGE = `Usage: npm run bench:train -- [options]
   --quick              3 samples of fewer batches (a smoke run)
   --json               print one JSON object instead of the tables
   --out FILE           also write that JSON object to FILE
-  --samples N          processes per side, recipe and thread count (default 5; --quick 3)
+  --samples N          processes per side, recipe and thread count (default 7; --quick 3)
   --batches N          timed batches per sample for every recipe (tiny_lstm: steps per repetition);
-                       default mlp 200, cnn 40, lstm 40, tiny_lstm 100 (--quick: 50, 10, 10, 100)
+                       default mlp 200, cnn 60, lstm 60, tiny_lstm 100 (--quick: 50, 10, 10, 100)
   --data DIR           the MNIST IDX .gz files (default: $FLINT_DATA/mnist, ./data/mnist or ../shared/data/mnist)
   --python PATH        the Python with torch (default /usr/bin/python3; --python none skips PyTorch)
   --ref FILE           the PyTorch reference program (default ../shared/bench/pytorch_reference.py)`;
@@ -134,7 +134,7 @@ function parseOpts(argv: string[]): Opts {
     quick,
     json: values.json === true,
     out: values.out ?? null,
-    samples: values.samples === undefined ? (quick ? 3 : 5) : int('samples', values.samples),
+    samples: values.samples === undefined ? (quick ? 3 : 7) : int('samples', values.samples),
     batches: values.batches === undefined ? null : int('batches', values.batches),
     data: values.data ?? defaultData(),
     python: values.python === 'none' ? null : String(values.python),
