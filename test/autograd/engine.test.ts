@@ -198,17 +198,24 @@ describe('memory: the engine frees its own gradients, and takes rather than copi
   const live = () => flint.memoryStats().liveBytes;
 
   test('after backward only the leaf gradients stay (the intermediate ones are freed, not left to the GC)', () => {
-    const w1 = flint.randn([256, 128]).requiresGrad_(), w2 = flint.randn([64, 256]).requiresGrad_();
-    const x = flint.randn([512, 128]);
-    const h = relu(linear(x, w1)); // activations [512, 256] the caller holds
-    const loss = linear(h, w2).sum();
-    const before = live();
-    loss.backward();
+    // A collection during backward may free other tests' garbage and lower the count, so the
+    // measurement gets three tries; leaked intermediate gradients would raise it every time.
+    const grown: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const w1 = flint.randn([256, 128]).requiresGrad_(), w2 = flint.randn([64, 256]).requiresGrad_();
+      const x = flint.randn([512, 128]);
+      const h = relu(linear(x, w1)); // activations [512, 256] the caller holds
+      const loss = linear(h, w2).sum();
+      const before = live();
+      loss.backward();
+      grown.push(live() - before);
+      expect(h.disposed).toBe(false);
+      expect(h.dataSync().length).toBe(512 * 256);
+      if (grown[attempt] === (256 * 128 + 64 * 256) * 4) break;
+    }
     // leaf gradients w1.grad and w2.grad; gradients of h, of the pre-activation and of the
     // output ([512, 256] and [512, 64] floats) are gone
-    expect(live() - before).toBe((256 * 128 + 64 * 256) * 4);
-    expect(h.disposed).toBe(false);
-    expect(h.dataSync().length).toBe(512 * 256);
+    expect(grown).toContain((256 * 128 + 64 * 256) * 4);
   });
 
   test('a gradient reaching two leaves through views of one storage is copied for one of them', () => {
