@@ -24,14 +24,18 @@ namespace {
 // guest, sq32 took 3 us on 1 thread and 25 us on 2 before this; sq64 9 us vs 21 us.
 constexpr int64_t kSerialMacs = int64_t(1) << 18;
 
-template <class T>
+// Cache blocking for an MR x NR micro-kernel: A blocks of MC x KC (L2), B micro-panels of
+// KC x NR (L1), B blocks up to NC columns. MC is 12 micro-panels (72 rows for MR = 6), NC the
+// largest multiple of NR under 4096.
+template <int64_t MR_, int64_t NR_>
 struct Blocking {
-  static constexpr int64_t MR = 6, NR = 16, KC = 256, KC_MAX = 320, MC = 72, NC = 4080;
+  static constexpr int64_t MR = MR_, NR = NR_, KC = 256, KC_MAX = 320, MC = 12 * MR_, NC = 4095 / NR_ * NR_;
 };
-template <>
-struct Blocking<double> {
-  static constexpr int64_t MR = 6, NR = 8, KC = 256, KC_MAX = 320, MC = 72, NC = 4080;
-};
+// The geometries the kernels use: 6 x 16 (AVX2, NEON, portable float32), 8 x 32 (AVX-512),
+// 6 x 8 (portable float64). Kernels<T>::nr picks one.
+using Geom6x16 = Blocking<6, 16>;
+using Geom8x32 = Blocking<8, 32>;
+using Geom6x8 = Blocking<6, 8>;
 
 // The TileOut store of one value (gemm.h): relu?(alpha * acc + beta * c + bn + bm).
 template <class T>
@@ -143,6 +147,7 @@ void gemv_portable(int64_t N, int64_t K, T alpha, const T* x, const T* B, int64_
 template <class T>
 struct Kernels {
   const char* name;
+  int64_t mr, nr;  // the micro-tile: 6 x 16, 8 x 32 or 6 x 8 (a Blocking geometry)
   UKernel<T> ukr;
   PackFn<T> pack_a, pack_b;
   GemvFn<T> gemv;  // rsb == 1 or csb == 1 only
@@ -242,9 +247,8 @@ void gemm_gemv(ThreadPool* pool, const Kernels<T>& k, int64_t N, int64_t K, T al
 // in L1); past that, blocks of about KC, equal but for rounding, so no block is a thin
 // remainder (K = 288 was 256 + 32: the 32-deep block paid a full C load and store per tile).
 // Depends on K only, so the summation order does not depend on the thread count.
-template <class T>
+template <class Bk>
 int64_t kc_block(int64_t K) {
-  using Bk = Blocking<T>;
   if (K <= Bk::KC_MAX) return K;
   int64_t blocks = (K + Bk::KC - 1) / Bk::KC;
   return (K + blocks - 1) / blocks;
@@ -254,30 +258,29 @@ int64_t kc_block(int64_t K) {
 // NR-panels wide, each A block is used by that few panels and packing it costs about as much
 // as the loads it saves (sq64, fc3 and conv2_im2col had 15-25% of their time in pack_a).
 // Rows contiguous (csa == 1) or columns contiguous (rsa == 1) only.
-template <class T>
+template <class Bk>
 bool a_in_place(int64_t N, int64_t rsa, int64_t csa) {
-  return N <= 4 * Blocking<T>::NR && (csa == 1 || rsa == 1);
+  return N <= 4 * Bk::NR && (csa == 1 || rsa == 1);
 }
 
 // Whether the micro-kernel reads B in place instead of packing it: B's rows contiguous, every
 // NR-panel whole (N % NR == 0: the kernel loads NR values a row), and B small enough to stay in
 // L1 (K * N <= 8192: sq32, sq64; sq128 read in place was 3 % slower), where packing it was
 // 6-7 % of sq32 and sq64.
-template <class T>
+template <class Bk>
 bool b_in_place(int64_t N, int64_t K, int64_t csb) {
-  return csb == 1 && N % Blocking<T>::NR == 0 && K * N <= 8192;
+  return csb == 1 && N % Bk::NR == 0 && K * N <= 8192;
 }
 
 // The BLIS loops over one rectangle of C, [m0, m1) x [n0, n1): jc (NC) -> pc (KC) -> pack B
 // -> ic (MC) -> pack A -> jr (NR) -> ir (MR) -> micro-kernel. Ap holds MC x KC (+ slack),
 // Bp KC x min(NC, n1 - n0) rounded up to NR. The epilogue's bias and ReLU go to the last K block.
-template <class T>
+template <class T, class Bk>
 void blis_rect(const Kernels<T>& k, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha,
                const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
                int64_t rsc, T* Ap, T* Bp, const Epilogue<T>* epi, bool direct_a, bool direct_b) {
-  using Bk = Blocking<T>;
   constexpr int64_t MR = Bk::MR, NR = Bk::NR, MC = Bk::MC, NC = Bk::NC;
-  const int64_t KB = kc_block<T>(K);
+  const int64_t KB = kc_block<Bk>(K);
   // A in place: element (i, p) at ars * i + acs * p from the block's corner.
   const int64_t ars = csa == 1 ? rsa : 1, acs = csa == 1 ? 1 : csa;
   // B in place: row p of a panel at B + p * rsb (whole NR-wide panels only); else packed.
@@ -317,11 +320,10 @@ void blis_rect(const Kernels<T>& k, int64_t m0, int64_t m1, int64_t n0, int64_t 
 // along N repacks A once per task, along M repacks B: the cut goes along the larger
 // dimension, so the repacked operand is the smaller one. Every element of C is summed in the
 // same order whatever the cut, so results do not depend on the thread count.
-template <class T>
+template <class T, class Bk>
 void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc,
                const Epilogue<T>* epi) {
-  using Bk = Blocking<T>;
   constexpr int64_t MR = Bk::MR, NR = Bk::NR, MC = Bk::MC, NC = Bk::NC;
   int64_t nthreads = pool->num_threads();
   int64_t mu = (M + MR - 1) / MR, nu = (N + NR - 1) / NR;
@@ -336,9 +338,9 @@ void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int6
     ntasks = std::min(units, nthreads);
     while (ntasks < 4 * nthreads && 2 * ntasks <= units && 2 * ntasks * 256 <= len) ntasks *= 2;
   }
-  bool direct_a = a_in_place<T>(N, rsa, csa);
-  bool direct_b = b_in_place<T>(N, K, csb);
-  int64_t kcap = kc_block<T>(K);
+  bool direct_a = a_in_place<Bk>(N, rsa, csa);
+  bool direct_b = b_in_place<Bk>(N, K, csb);
+  int64_t kcap = kc_block<Bk>(K);
   int64_t ncap = along_n ? std::min(NC, ((nu + ntasks - 1) / ntasks) * NR) : std::min(NC, nu * NR);
   size_t a_elems = direct_a ? 0 : (size_t)(MC * kcap + 64), b_elems = direct_b ? 0 : (size_t)(ncap * kcap + 64);
   auto task = [&](int64_t t, int slot) {
@@ -359,7 +361,7 @@ void gemm_blis(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int6
       own.reset(new T[a_elems + b_elems]);
       buf = own.get();
     }
-    blis_rect<T>(k, m0, m1, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, buf, buf + a_elems, epi,
+    blis_rect<T, Bk>(k, m0, m1, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, buf, buf + a_elems, epi,
                  direct_a, direct_b);
   };
   pool->run(ntasks, TaskRef(task));
@@ -408,25 +410,30 @@ void gemm_dot(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64
   pool->run(ntasks, TaskRef(task));
 }
 
-template <class T>
+template <class T, class Bk>
 Kernels<T> kernels_portable(const char* name) {
-  using Bk = Blocking<T>;
-  return Kernels<T>{name, ukernel_portable<T, Bk::MR, Bk::NR>, pack_a_portable<T, Bk::MR>,
+  return Kernels<T>{name, Bk::MR, Bk::NR, ukernel_portable<T, Bk::MR, Bk::NR>, pack_a_portable<T, Bk::MR>,
                     pack_b_portable<T, Bk::NR>, gemv_portable<T>, nullptr};
 }
 
 // Chosen once per process (FLINT_GEMM_KERNEL and cpuid are read at the first call).
 const Kernels<float>& pick_f32() {
-  static const Kernels<float> portable = kernels_portable<float>("portable-6x16");
+  static const Kernels<float> portable = kernels_portable<float, Geom6x16>("portable-6x16");
 #if defined(__x86_64__) || defined(_M_X64)
-  static const Kernels<float> avx2{"avx2-6x16", ukernel_f32_avx2_6x16, pack_a_f32_avx2_6, pack_b_f32_avx2_16,
+  static const Kernels<float> avx2{"avx2-6x16", 6, 16, ukernel_f32_avx2_6x16, pack_a_f32_avx2_6, pack_b_f32_avx2_16,
                                    gemv_f32_avx2, dot_f32_avx2};
+  // AVX-512: twice the FMA width where the core has 512-bit FMA units (Zen 5, Intel server
+  // parts); gemv and the narrow dot products stay on the AVX2 kernels.
+  static const Kernels<float> avx512{"avx512-8x32", 8, 32, ukernel_f32_avx512_8x32, pack_a_f32_avx512_8,
+                                     pack_b_f32_avx512_32, gemv_f32_avx2, dot_f32_avx2};
+  // FLINT_GEMM_KERNEL=portable|avx2 caps the choice (tests run each kernel the CPU has).
   const char* force = std::getenv("FLINT_GEMM_KERNEL");
-  bool want_portable = force && std::string(force) == "portable";
-  if (!want_portable && cpu_has_avx2_fma()) return avx2;
+  std::string want = force ? force : "";
+  if (want != "portable" && want != "avx2" && cpu_has_avx512()) return avx512;
+  if (want != "portable" && cpu_has_avx2_fma()) return avx2;
 #elif defined(__aarch64__)
   // NEON is part of the AArch64 base ISA: no run-time check.
-  static const Kernels<float> neon{"neon-6x16", ukernel_f32_neon_6x16, pack_a_portable<float, 6>,
+  static const Kernels<float> neon{"neon-6x16", 6, 16, ukernel_f32_neon_6x16, pack_a_portable<float, 6>,
                                    pack_b_portable<float, 16>, gemv_portable<float>, nullptr};
   const char* force = std::getenv("FLINT_GEMM_KERNEL");
   if (!(force && std::string(force) == "portable")) return neon;
@@ -440,7 +447,7 @@ const Kernels<float>& f32_kernels() {
 }
 
 const Kernels<double>& f64_kernels() {
-  static const Kernels<double> portable = kernels_portable<double>("portable-6x8");
+  static const Kernels<double> portable = kernels_portable<double, Geom6x8>("portable-6x8");
   return portable;
 }
 
@@ -460,8 +467,12 @@ void gemm_any(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64
     epilogue_pass(M, N, C, rsc, epi);
   } else if (dot_fits(k, N, K, csa, rsb, csb)) {
     gemm_dot<T>(pool, k, M, N, K, alpha, A, rsa, B, rsb, csb, beta, C, rsc, epi);
+  } else if (k.nr == 32) {
+    gemm_blis<T, Geom8x32>(pool, k, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
+  } else if (k.nr == 16) {
+    gemm_blis<T, Geom6x16>(pool, k, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
   } else {
-    gemm_blis<T>(pool, k, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
+    gemm_blis<T, Geom6x8>(pool, k, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, epi);
   }
 }
 
@@ -470,6 +481,17 @@ void gemm_any(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64
 bool cpu_has_avx2_fma() {
 #if defined(__x86_64__) || defined(_M_X64)
   static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__) || defined(_M_X64)
+  // libgcc's check includes the OS's support for the ZMM state (XGETBV).
+  static const bool has = cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   return has;
 #else
   return false;

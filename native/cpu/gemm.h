@@ -46,7 +46,7 @@ struct TileOut {
 template <class T>
 using UKernel = void (*)(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* b, int64_t bs, T* c, int64_t rsc,
                          int64_t m, int64_t n, const TileOut<T>& out);
-// Packing contracts (MR = 6, NR = 16 for float32):
+// Packing contracts (MR x NR: 6 x 16 for AVX2, NEON and portable float32, 8 x 32 for AVX-512):
 // PackA: A[0:mc, 0:kc] into ceil(mc / MR) panels of kc x MR, panel after panel (rows past mc
 //   are zero). May write up to 8 elements past the last panel (the buffer has that slack).
 // PackB: B[0:kc, 0:nc] into ceil(nc / NR) panels of kc x NR (columns past nc are zero).
@@ -87,12 +87,20 @@ void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const floa
                    float beta, float* y);
 void dot_f32_avx2(int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, const float* W, int64_t rsw, float* C,
                   int64_t rsc, const TileOut<float>& out);
+// AVX-512 kernels (gemm_avx512.cc, compiled with -mavx512f -mavx512vl -mavx512dq; called only
+// when cpuid and the OS report them): an 8 x 32 micro-kernel and its packing (MR = 8, NR = 32).
+void ukernel_f32_avx512_8x32(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, int64_t bs,
+                             float* c, int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
+void pack_a_f32_avx512_8(int64_t mc, int64_t kc, const float* A, int64_t rsa, int64_t csa, float* out);
+void pack_b_f32_avx512_32(int64_t kc, int64_t nc, const float* B, int64_t rsb, int64_t csb, float* out);
 // NEON kernel (gemm_neon.cc, built for aarch64 only).
 void ukernel_f32_neon_6x16(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, int64_t bs,
                            float* c, int64_t rsc, int64_t m, int64_t n, const TileOut<float>& out);
 bool cpu_has_avx2_fma();
-// Name of the micro-kernel in use ("avx2-6x16", "neon-6x16" or "portable-6x16");
-// FLINT_GEMM_KERNEL=portable forces the portable one (with the portable packing and gemv).
+bool cpu_has_avx512();
+// Name of the micro-kernel in use ("avx512-8x32", "avx2-6x16", "neon-6x16" or "portable-6x16");
+// FLINT_GEMM_KERNEL=portable forces the portable one (with the portable packing and gemv),
+// FLINT_GEMM_KERNEL=avx2 the AVX2 one on a CPU that also has AVX-512.
 const char* gemm_kernel_name();
 
 }  // namespace flint
