@@ -88,7 +88,7 @@ function sweep(dtype: Dt) {
       expectWithin(W(dx), W(dxn), W(dxs), TOL[dtype], 'grad of input');
       expectWithin(W(dw), W(dwn), W(dws), TOL[dtype], 'grad of weight');
       expectWithin(W(db), W(dbn), W(dbs), TOL[dtype], 'grad of bias');
-      // the forward's im2col buffer (kept when the batch is one chunk) gives the same weight gradient
+      // the forward's im2col buffer (kept for a single image) gives the same weight gradient
       if (col) {
         expect(col.shape).toEqual([c.w[1] * c.w[2] * c.w[3] * g, yn.shape[0] * yn.shape[2] * yn.shape[3]]);
         const [dx2, dw2] = native.conv2dBackward(x._h, w._h, dy._h, stride, pad, dil, g, true, true, false, col);
