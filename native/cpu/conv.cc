@@ -272,6 +272,17 @@ void conv2d_forward(Context& ctx, T* y, const T* x, const T* w, const T* bias, c
   if (col_out && !direct && d.N == 1) *col_out = colbuf;
 }
 
+// Sum of g[0:n] in double, over 8 lanes (a single running sum would keep the loop scalar).
+template <class T>
+double plane_sum(const T* g, int64_t n) {
+  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) lane[l] += (double)g[i + l];
+  for (; i < n; i++) lane[0] += (double)g[i];
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
 // The gradients whose pointers are not null, from dy [N, O, OH, OW]. saved_col: the forward's
 // im2col buffer of the whole batch (or null: computed again).
 //
@@ -285,24 +296,31 @@ void conv2d_backward_t(Context& ctx, T* dx, T* dw, T* db, const T* x, const T* w
   ThreadPool* pool = ctx.pool.get();
   const int64_t G = d.G, Og = d.O / G, Kg = d.C / G * d.kh * d.kw, K = d.C * d.kh * d.kw;
   const int64_t OHW = d.OH * d.OW;
-  if (db) {
-    // Sums in double over 8 lanes (a single running sum would keep the loop scalar).
-    pool->parallel_for(d.O, grain_for(d.N * OHW), [&](int64_t o0, int64_t o1) {
-      for (int64_t o = o0; o < o1; o++) {
-        double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (int64_t n = 0; n < d.N; n++) {
-          const T* g = dy + (n * d.O + o) * OHW;
-          int64_t i = 0;
-          for (; i + 8 <= OHW; i += 8)
-            for (int l = 0; l < 8; l++) lane[l] += (double)g[i + l];
-          for (; i < OHW; i++) lane[0] += (double)g[i];
-        }
-        db[o] = (T)(((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])));
-      }
+  // The bias gradient: db[o] = sum over images n of the sum of plane dy[n, o], each plane
+  // summed in double over 8 lanes (plane_sum), the planes added in image order, so the result
+  // does not depend on the thread count. Where the backward permutes dy anyway (below), the
+  // plane sums are taken in that pass: one read of dy instead of two (for the seed CNN's
+  // conv1, dy is 5.5 MiB and the separate pass cost 0.25 ms).
+  std::vector<double> psum(db ? (size_t)(d.N * d.O) : 0);
+  auto plane_sums = [&](int64_t n0, int64_t nb) {
+    pool->parallel_for(nb * d.O, grain_for(OHW), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; t++) psum[n0 * d.O + t] = plane_sum(dy + (n0 * d.O + t) * OHW, OHW);
     });
-  }
+  };
+  auto finish_db = [&]() {
+    if (!db) return;
+    for (int64_t o = 0; o < d.O; o++) {
+      double s = 0;
+      for (int64_t n = 0; n < d.N; n++) s += psum[n * d.O + o];
+      db[o] = (T)s;
+    }
+  };
   if (dw && d.N == 0) std::fill(dw, dw + d.O * Kg, T(0));
-  if (!dx && !dw) return;
+  if (!dx && !dw) {
+    if (db) plane_sums(0, d.N);
+    finish_db();
+    return;
+  }
   const bool direct = is_pointwise(d);
   const int64_t nb_max = chunk_images(d);
   if (d.N != 1) saved_col = nullptr;  // the forward saves the buffer of a single image only
@@ -328,10 +346,14 @@ void conv2d_backward_t(Context& ctx, T* dx, T* dw, T* db, const T* x, const T* w
       pool->parallel_for(nb * d.O, grain_for(OHW), [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; t++) {
           const int64_t b = t / d.O, o = t % d.O;
-          std::memcpy(buf + o * P + b * OHW, dy + ((n0 + b) * d.O + o) * OHW, (size_t)OHW * sizeof(T));
+          const T* src = dy + ((n0 + b) * d.O + o) * OHW;
+          std::memcpy(buf + o * P + b * OHW, src, (size_t)OHW * sizeof(T));
+          if (db) psum[(n0 + b) * d.O + o] = plane_sum(src, OHW);  // src is in cache now
         }
       });
       dyt = buf;
+    } else if (db) {
+      plane_sums(n0, nb);
     }
     const int64_t ns_max = direct ? nb : std::min(nb, ns_cap);
     for (int64_t s0 = 0; s0 < nb; s0 += ns_max) {
@@ -372,6 +394,7 @@ void conv2d_backward_t(Context& ctx, T* dx, T* dw, T* db, const T* x, const T* w
       for (int64_t o = 0; o < Og; o++)
         for (int64_t k = 0; k < Kg; k++) dw[(g * Og + o) * Kg + k] = dwt[(g * Kg + k) * Og + o];
   }
+  finish_db();
 }
 
 // ---- the oracle ----
