@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -209,18 +210,42 @@ void max_pool2x2_f32(ThreadPool* pool, float* y, int64_t* ind, const float* x, c
 }
 #endif
 
+// dx = the scatter-add of dy at the indices; -1 (a window over padding only) is skipped. An
+// index outside [-1, HW) is not written; the first one found (in plane order) is returned in
+// *bad, else *bad stays -2. The check rides in the scatter loop: a separate serial pass over
+// the indices was a fifth of the seed CNN's pooling backward.
 template <class T>
-void max_pool2d_bwd(ThreadPool* pool, T* dx, const T* dy, const int64_t* ind, int64_t planes, int64_t HW, int64_t OHW) {
+void max_pool2d_bwd(ThreadPool* pool, T* dx, const T* dy, const int64_t* ind, int64_t planes, int64_t HW, int64_t OHW,
+                    int64_t* bad) {
+  int64_t bad_plane = -1;  // the first plane with a bad index, or -1
+  std::mutex mu;
   pool->parallel_for(planes, grain_for(HW + OHW), [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       T* dp = dx + q * HW;
       std::fill(dp, dp + HW, T(0));
       const T* gp = dy + q * OHW;
       const int64_t* ip = ind + q * OHW;
-      for (int64_t i = 0; i < OHW; i++)
-        if (ip[i] >= 0) dp[ip[i]] += gp[i];
+      bool ok = true;
+      for (int64_t i = 0; i < OHW; i++) {
+        const int64_t j = ip[i];
+        if ((uint64_t)j < (uint64_t)HW) dp[j] += gp[i];
+        else ok &= j == -1;
+      }
+      if (!ok) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (bad_plane < 0 || q < bad_plane) bad_plane = q;
+      }
     }
   });
+  *bad = -2;
+  if (bad_plane >= 0) {
+    const int64_t* ip = ind + bad_plane * OHW;
+    for (int64_t i = 0; i < OHW; i++)
+      if (ip[i] < -1 || ip[i] >= HW) {
+        *bad = ip[i];
+        break;
+      }
+  }
 }
 
 // ---- average ----
@@ -392,13 +417,13 @@ Tensor max_pool2d_backward(Context& ctx, const Tensor& dy0, const Tensor& ind0, 
   Tensor dy = ctx.contiguous(dy0), ind = ctx.contiguous(ind0);
   const int64_t HW = pl.H * pl.W, OHW = dy.shape[dy.dim() - 2] * dy.shape[dy.dim() - 1];
   const int64_t* ip = ind.data<int64_t>();
-  for (int64_t i = 0, n = ind.numel(); i < n; i++)
-    if (ip[i] < -1 || ip[i] >= HW)
-      throw RangeError(std::string(op) + ": index " + std::to_string(ip[i]) + " is out of range for an input plane of " +
-                       std::to_string(pl.H) + "x" + std::to_string(pl.W));
   Tensor dx = ctx.empty(input_shape, dy.dtype);
+  int64_t bad = -2;
   FLINT_DISPATCH_FLOAT(dy.dtype, op, T,
-                       max_pool2d_bwd<T>(ctx.pool.get(), dx.data<T>(), dy.data<T>(), ip, pl.planes, HW, OHW));
+                       max_pool2d_bwd<T>(ctx.pool.get(), dx.data<T>(), dy.data<T>(), ip, pl.planes, HW, OHW, &bad));
+  if (bad != -2)
+    throw RangeError(std::string(op) + ": index " + std::to_string(bad) + " is out of range for an input plane of " +
+                     std::to_string(pl.H) + "x" + std::to_string(pl.W));
   return dx;
 }
 
