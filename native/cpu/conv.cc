@@ -272,11 +272,19 @@ void conv2d_forward(Context& ctx, T* y, const T* x, const T* w, const T* bias, c
   if (col_out && !direct && d.N == 1) *col_out = colbuf;
 }
 
-// Sum of g[0:n] in double, over 8 lanes (a single running sum would keep the loop scalar).
+// Sum of g[0:n] in double: T lanes of 8 summed in blocks of 64 elements (8 per lane), each
+// block's lanes then added in double (a single running sum would keep the loop scalar, and
+// converting every element to double cost twice the float adds). The order depends on n only.
 template <class T>
 double plane_sum(const T* g, int64_t n) {
   double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    T part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int64_t j = 0; j < 64; j += 8)
+      for (int l = 0; l < 8; l++) part[l] += g[i + j + l];
+    for (int l = 0; l < 8; l++) lane[l] += (double)part[l];
+  }
   for (; i + 8 <= n; i += 8)
     for (int l = 0; l < 8; l++) lane[l] += (double)g[i + l];
   for (; i < n; i++) lane[0] += (double)g[i];
