@@ -152,6 +152,7 @@ struct Kernels {
   PackFn<T> pack_a, pack_b;
   GemvFn<T> gemv;  // rsb == 1 or csb == 1 only
   DotFn<T> dot;    // null: narrow products go through the BLIS loops
+  TransFn<T> tr;   // W = B^T for dot when B's rows are contiguous (null: a scalar loop)
 };
 
 // The bias / ReLU part of an epilogue over C[0:M, 0:N] (after a path that stored
@@ -398,8 +399,12 @@ void gemm_dot(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64
         own.reset(new T[N * K]);
         w = own.get();
       }
-      for (int64_t p = 0; p < K; p++)
-        for (int64_t j = 0; j < N; j++) w[j * K + p] = B[p * rsb + j];
+      if (k.tr) {
+        k.tr(K, N, B, rsb, w);
+      } else {
+        for (int64_t j = 0; j < N; j++)
+          for (int64_t p = 0; p < K; p++) w[j * K + p] = B[p * rsb + j];
+      }
       W = w;
       rsw = K;
     }
@@ -413,7 +418,7 @@ void gemm_dot(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64
 template <class T, class Bk>
 Kernels<T> kernels_portable(const char* name) {
   return Kernels<T>{name, Bk::MR, Bk::NR, ukernel_portable<T, Bk::MR, Bk::NR>, pack_a_portable<T, Bk::MR>,
-                    pack_b_portable<T, Bk::NR>, gemv_portable<T>, nullptr};
+                    pack_b_portable<T, Bk::NR>, gemv_portable<T>, nullptr, nullptr};
 }
 
 // Chosen once per process (FLINT_GEMM_KERNEL and cpuid are read at the first call).
@@ -421,11 +426,11 @@ const Kernels<float>& pick_f32() {
   static const Kernels<float> portable = kernels_portable<float, Geom6x16>("portable-6x16");
 #if defined(__x86_64__) || defined(_M_X64)
   static const Kernels<float> avx2{"avx2-6x16", 6, 16, ukernel_f32_avx2_6x16, pack_a_f32_avx2_6, pack_b_f32_avx2_16,
-                                   gemv_f32_avx2, dot_f32_avx2};
+                                   gemv_f32_avx2, dot_f32_avx2, transpose_f32_avx2};
   // AVX-512: twice the FMA width where the core has 512-bit FMA units (Zen 5, Intel server
   // parts); gemv and the narrow dot products stay on the AVX2 kernels.
   static const Kernels<float> avx512{"avx512-8x32", 8, 32, ukernel_f32_avx512_8x32, pack_a_f32_avx512_8,
-                                     pack_b_f32_avx512_32, gemv_f32_avx2, dot_f32_avx2};
+                                     pack_b_f32_avx512_32, gemv_f32_avx2, dot_f32_avx2, transpose_f32_avx2};
   // FLINT_GEMM_KERNEL=portable|avx2 caps the choice (tests run each kernel the CPU has).
   const char* force = std::getenv("FLINT_GEMM_KERNEL");
   std::string want = force ? force : "";
@@ -434,7 +439,7 @@ const Kernels<float>& pick_f32() {
 #elif defined(__aarch64__)
   // NEON is part of the AArch64 base ISA: no run-time check.
   static const Kernels<float> neon{"neon-6x16", 6, 16, ukernel_f32_neon_6x16, pack_a_portable<float, 6>,
-                                   pack_b_portable<float, 16>, gemv_portable<float>, nullptr};
+                                   pack_b_portable<float, 16>, gemv_portable<float>, nullptr, nullptr};
   const char* force = std::getenv("FLINT_GEMM_KERNEL");
   if (!(force && std::string(force) == "portable")) return neon;
 #endif

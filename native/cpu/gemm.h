@@ -66,6 +66,11 @@ template <class T>
 using DotFn = void (*)(int64_t M, int64_t N, int64_t K, const T* A, int64_t rsa, const T* W, int64_t rsw, T* C,
                        int64_t rsc, const TileOut<T>& out);
 
+// W = B^T for the dot kernels when B's rows are contiguous: w[j * K + p] = B[p * rsb + j] for
+// j < N, p < K.
+template <class T>
+using TransFn = void (*)(int64_t K, int64_t N, const T* B, int64_t rsb, T* w);
+
 void gemm_f32(ThreadPool* pool, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
               int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C, int64_t rsc,
               const Epilogue<float>* epi = nullptr);
@@ -87,6 +92,7 @@ void gemv_f32_avx2(int64_t N, int64_t K, float alpha, const float* x, const floa
                    float beta, float* y);
 void dot_f32_avx2(int64_t M, int64_t N, int64_t K, const float* A, int64_t rsa, const float* W, int64_t rsw, float* C,
                   int64_t rsc, const TileOut<float>& out);
+void transpose_f32_avx2(int64_t K, int64_t N, const float* B, int64_t rsb, float* w);
 // AVX-512 kernels (gemm_avx512.cc, compiled with -mavx512f -mavx512vl -mavx512dq; called only
 // when cpuid and the OS report them): an 8 x 32 micro-kernel and its packing (MR = 8, NR = 32).
 void ukernel_f32_avx512_8x32(int64_t kc, const float* a, int64_t ars, int64_t acs, const float* b, int64_t bs,
