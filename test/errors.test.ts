@@ -329,6 +329,9 @@ describe('native binding: garbage arguments never crash the process', () => {
     expectCleanError(() => native.binary(0, {} as never, t()), /add: expected input to be a tensor/);
     expectCleanError(() => native.binary(0, Object.create(native.NativeTensor.prototype), t()), /add: expected input to be a tensor/);
     expectCleanError(() => native.binary(0, new Proxy(t(), {}), t()), /add: expected input to be a tensor/);
+    // constructed from JS: an instance of the class, but no native tensor behind it
+    expectCleanError(() => native.binary(0, new (native.NativeTensor as unknown as new () => never)(), t()), /add: expected input to be a tensor/);
+    expectCleanError(() => (new (native.NativeTensor as unknown as new () => { shape: number[] })()).shape, /not a tensor handle/);
     expectCleanError(() => native.cat([t(), {}] as never, 0), /cat: expected element 1 to be a tensor/);
     expectCleanError(() => native.cat(new Array(2 ** 32 - 1), 0), /cat: expected element 0 to be a tensor/);
     expectCleanError(() => native.full(new Array(2 ** 32 - 1), 'float32', 0), /full: expected shape to hold integers/);

@@ -17,6 +17,7 @@ extern "C" napi_status NAPI_CDECL node_api_post_finalizer(node_api_basic_env env
 
 #include <climits>
 #include <cmath>
+#include <unordered_set>
 
 #include "core/context.h"
 #include "cpu/gemm.h"
@@ -30,7 +31,18 @@ struct Instance {
   Napi::FunctionReference tensor_ctor;
 };
 
-inline const napi_type_tag kTensorTag = {0x7f1a2b3c4d5e6f70ULL, 0x1122334455667788ULL};
+// The handles this thread's environment has made and not yet finalized. unwrap_tensor checks
+// a napi_unwrap'd pointer against it instead of a Node-API type tag: an object wrapped by some
+// other addon yields a pointer that is not in the set, and is never read. The tag cost two
+// private-symbol lookups a tensor (one to set, one to check on every argument), about 13 % of
+// a tiny LSTM step; a hash lookup is a few nanoseconds. One environment runs on one thread and
+// its finalizers run there too, so no lock. Heap-allocated and never freed: a finalizer may
+// run while the thread is tearing down its environment, after thread_local destructors would
+// have run (a worker's set is empty by then; its table stays behind).
+inline std::unordered_set<const void*>& live_handles() {
+  thread_local std::unordered_set<const void*>* s = new std::unordered_set<const void*>();
+  return *s;
+}
 
 inline Instance& inst(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
@@ -62,14 +74,15 @@ struct NativeTensor {
 
 inline void finalize_tensor(napi_env env, void* data, void* /*hint*/) {
   NativeTensor* h = static_cast<NativeTensor*>(data);
+  live_handles().erase(h);
   h->release(env);
   delete h;
 }
 
 inline NativeTensor* unwrap_tensor(Napi::Value v) {
-  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag)) return nullptr;
+  if (!v.IsObject()) return nullptr;
   void* p = nullptr;
-  if (napi_unwrap(v.Env(), v, &p) != napi_ok) return nullptr;
+  if (napi_unwrap(v.Env(), v, &p) != napi_ok || !live_handles().count(p)) return nullptr;
   return static_cast<NativeTensor*>(p);
 }
 
@@ -83,10 +96,11 @@ inline Napi::Array to_array(Napi::Env env, const Shape& s) {
 // (views share it and report no memory of their own).
 inline Napi::Object wrap(Napi::Env env, Tensor t, bool owns = true) {
   Napi::Object o = inst(env).tensor_ctor.New({});
-  o.TypeTag(&kTensorTag);
   NativeTensor* h = new NativeTensor{std::move(t), 0};
+  live_handles().insert(h);
   napi_status st = napi_wrap(env, o, h, finalize_tensor, nullptr, nullptr);
   if (st != napi_ok) {
+    live_handles().erase(h);
     delete h;
     throw Napi::Error::New(env, "flint: could not wrap a tensor handle");
   }
