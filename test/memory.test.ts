@@ -40,3 +40,26 @@ test('600 synchronous MLP steps keep native memory bounded', () => {
   expect(peakLive).toBeLessThan(allocated / 4);
   expect(last).toBeLessThan(first); // and it trained
 });
+
+// Handles are recognised by a per-thread open-addressing set of live handles (binding/common.h):
+// its table grows and entries leave it as garbage collection finalizes their neighbours. Every
+// handle kept alive through that churn must still be recognised (an entry lost by the deletion's
+// backward shift would make an op refuse it as "not a tensor") and still hold its own values.
+test('kept handles stay usable while many others are created and finalized around them', () => {
+  const kept: { t: flint.Tensor; v: number }[] = [];
+  for (let i = 0; i < 60000; i++) {
+    const t = flint.full([3], i);
+    if (i % 7 === 0) kept.push({ t, v: i });
+    // a 64 KiB temporary every 16 tensors: external memory pressure, so collections run mid-loop
+    if (i % 16 === 0) flint.zeros([16384]).add(1);
+  }
+  // the collections did run: the 3,750 temporaries (245 MB) are not all still live
+  expect(flint.memoryStats().liveBytes).toBeLessThan(3750 * 65536 / 2);
+  let bad = 0;
+  for (const { t, v } of kept) {
+    const d = t.add(0).dataSync();
+    if (d[0] !== v || d[2] !== v) bad++;
+  }
+  expect(kept.length).toBe(8572);
+  expect(bad).toBe(0);
+});

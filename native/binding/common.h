@@ -17,7 +17,7 @@ extern "C" napi_status NAPI_CDECL node_api_post_finalizer(node_api_basic_env env
 
 #include <climits>
 #include <cmath>
-#include <unordered_set>
+#include <vector>
 
 #include "core/context.h"
 #include "cpu/gemm.h"
@@ -35,12 +35,69 @@ struct Instance {
 // a napi_unwrap'd pointer against it instead of a Node-API type tag: an object wrapped by some
 // other addon yields a pointer that is not in the set, and is never read. The tag cost two
 // private-symbol lookups a tensor (one to set, one to check on every argument), about 13 % of
-// a tiny LSTM step; a hash lookup is a few nanoseconds. One environment runs on one thread and
-// its finalizers run there too, so no lock. Heap-allocated and never freed: a finalizer may
-// run while the thread is tearing down its environment, after thread_local destructors would
-// have run (a worker's set is empty by then; its table stays behind).
-inline std::unordered_set<const void*>& live_handles() {
-  thread_local std::unordered_set<const void*>* s = new std::unordered_set<const void*>();
+// a tiny LSTM step. The set is open addressing over a power-of-two table (linear probing,
+// deletion by backward shift): no allocation per handle, unlike std::unordered_set, whose node
+// allocations and prime-modulo hashing were 4 % of that step. One environment runs on one
+// thread and its finalizers run there too, so no lock. Heap-allocated and never freed: a
+// finalizer may run while the thread is tearing down its environment, after thread_local
+// destructors would have run (a worker's set is empty by then; its table stays behind).
+class HandleSet {
+ public:
+  HandleSet() : slots_(kMinSlots, nullptr) {}
+  void insert(const void* p) {
+    if (2 * (count_ + 1) > slots_.size()) grow();
+    size_t i = home(p);
+    while (slots_[i]) i = (i + 1) & mask();
+    slots_[i] = p;
+    count_++;
+  }
+  bool contains(const void* p) const {
+    for (size_t i = home(p);; i = (i + 1) & mask()) {
+      if (slots_[i] == p) return true;
+      if (!slots_[i]) return false;
+    }
+  }
+  void erase(const void* p) {
+    size_t i = home(p);
+    while (slots_[i] != p) {
+      if (!slots_[i]) return;
+      i = (i + 1) & mask();
+    }
+    // Backward shift: move later entries of the probe run into the hole when their home
+    // slot does not lie strictly between the hole and them (cyclically).
+    for (size_t j = (i + 1) & mask(); slots_[j]; j = (j + 1) & mask()) {
+      size_t h = home(slots_[j]);
+      bool between = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+      if (!between) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = nullptr;
+    count_--;
+  }
+  size_t size() const { return count_; }
+
+ private:
+  static constexpr size_t kMinSlots = 1024;  // 2^10: shift_ starts at 54
+  size_t mask() const { return slots_.size() - 1; }
+  // Fibonacci hashing: the top bits of the product (handles are 16-byte aligned heap blocks).
+  size_t home(const void* p) const { return (size_t)(((uint64_t)(uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ULL >> shift_); }
+  void grow() {
+    std::vector<const void*> old(slots_.size() * 2, nullptr);
+    old.swap(slots_);
+    shift_--;
+    count_ = 0;
+    for (const void* p : old)
+      if (p) insert(p);
+  }
+  std::vector<const void*> slots_;
+  size_t count_ = 0;
+  int shift_ = 64 - 10;  // 64 - log2(slots_.size())
+};
+
+inline HandleSet& live_handles() {
+  thread_local HandleSet* s = new HandleSet();
   return *s;
 }
 
@@ -82,7 +139,7 @@ inline void finalize_tensor(napi_env env, void* data, void* /*hint*/) {
 inline NativeTensor* unwrap_tensor(Napi::Value v) {
   if (!v.IsObject()) return nullptr;
   void* p = nullptr;
-  if (napi_unwrap(v.Env(), v, &p) != napi_ok || !live_handles().count(p)) return nullptr;
+  if (napi_unwrap(v.Env(), v, &p) != napi_ok || !live_handles().contains(p)) return nullptr;
   return static_cast<NativeTensor*>(p);
 }
 
