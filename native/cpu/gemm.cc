@@ -19,10 +19,12 @@ namespace flint {
 
 namespace {
 
-// Products of at most this many multiply-adds (64^3; a few microseconds on one core) run on
-// the calling thread: waking the pool costs more than it saves. Measured on a 2-vCPU Zen 4
-// guest, sq32 took 3 us on 1 thread and 25 us on 2 before this; sq64 9 us vs 21 us.
-constexpr int64_t kSerialMacs = int64_t(1) << 18;
+// Products of at most this many multiply-adds (2^16: 40^3, a couple of microseconds) run on
+// the calling thread: waking the pool costs more than it saves. First set at 64^3 when a
+// region paid a futex wake-up (sq32 25 us on 2 threads against 3 us on 1); with the workers
+// spinning between regions, a 2-vCPU Zen 4 guest measured on 2 threads sq64 5.4 -> 3.6 us,
+// 64 x 256 x 10 4.5 -> 3.1-3.7 us, 48^3 3.7 -> 2.7-3.0 us, and sq32 1.3 -> 1.4 us (kept serial).
+constexpr int64_t kSerialMacs = int64_t(1) << 16;
 
 // Cache blocking for an MR x NR micro-kernel: A blocks of MC x KC (L2), B micro-panels of
 // KC x NR (L1), B blocks up to NC columns. MC is 12 micro-panels (72 rows for MR = 6), NC the
