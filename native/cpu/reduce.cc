@@ -46,7 +46,10 @@ Tensor sum(Context& ctx, const Tensor& a, std::vector<int64_t> dims, bool keepdi
           acc[off[1]] += s;
         } else {
           double* q = acc.data() + off[1];
-          for (int64_t i = 0; i < m; i++) q[i * in[1]] += x[i * in[0]];
+          if (in[0] == 1 && in[1] == 1)  // a row added to the accumulators (bias gradients): vectorised
+            for (int64_t i = 0; i < m; i++) q[i] += x[i];
+          else
+            for (int64_t i = 0; i < m; i++) q[i * in[1]] += x[i * in[0]];
         }
       });
       for (int64_t i = 0; i < no; i++) o[i] = (T)(acc[i] * scale);
