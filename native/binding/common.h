@@ -76,7 +76,6 @@ class HandleSet {
     slots_[i] = nullptr;
     count_--;
   }
-  size_t size() const { return count_; }
 
  private:
   static constexpr size_t kMinSlots = 1024;  // 2^10: shift_ starts at 54

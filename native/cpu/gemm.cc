@@ -154,7 +154,7 @@ struct Kernels {
   PackFn<T> pack_a, pack_b;
   GemvFn<T> gemv;  // rsb == 1 or csb == 1 only
   DotFn<T> dot;    // null: narrow products go through the BLIS loops
-  TransFn<T> tr;   // W = B^T for dot when B's rows are contiguous (null: a scalar loop)
+  TransFn<T> tr;   // W = B^T for dot when B's rows are contiguous (set wherever dot is)
 };
 
 // The bias / ReLU part of an epilogue over C[0:M, 0:N] (after a path that stored
@@ -401,12 +401,7 @@ void gemm_dot(ThreadPool* pool, const Kernels<T>& k, int64_t M, int64_t N, int64
         own.reset(new T[N * K]);
         w = own.get();
       }
-      if (k.tr) {
-        k.tr(K, N, B, rsb, w);
-      } else {
-        for (int64_t j = 0; j < N; j++)
-          for (int64_t p = 0; p < K; p++) w[j * K + p] = B[p * rsb + j];
-      }
+      k.tr(K, N, B, rsb, w);
       W = w;
       rsw = K;
     }
