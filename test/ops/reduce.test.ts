@@ -75,3 +75,36 @@ describe('gradcheck: max', () => {
 describe('goldens vs PyTorch', () => {
   runGoldens('reduce');
 });
+
+describe('sum over leading dims of a contiguous float tensor (bias gradients)', () => {
+  // Oracle: the rows added in order in double precision, then rounded to the tensor's dtype,
+  // which is what every sum path of the addon computes; widths cover whole 16-column blocks,
+  // a remainder and a block-free width.
+  const cases: [number[], number[]][] = [[[64, 512], [0]], [[64, 37], [0]], [[5, 3, 40], [0, 1]], [[7, 9], [0]], [[2, 3, 4, 21], [0, 1]]];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [shape, dims] of cases) {
+      test(`${dtype} [${shape}] over [${dims}], sum and mean`, () => {
+        const x = flint.randn(shape, { dtype });
+        const data = Array.from(x.reshape([-1]).toArray() as number[]);
+        const rows = shape.slice(0, dims.length).reduce((p, v) => p * v, 1);
+        const cols = data.length / rows;
+        const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+        const want = Array.from({ length: cols }, (_, j) => {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += data[r * cols + j];
+          return s;
+        });
+        const got = x.sum(dims).reshape([-1]).toArray() as number[];
+        const gotMean = x.mean(dims).reshape([-1]).toArray() as number[];
+        expect(x.sum(dims).shape).toEqual(shape.slice(dims.length));
+        for (let j = 0; j < cols; j++) {
+          expect(got[j]).toBe(round(want[j]));
+          expect(gotMean[j]).toBe(round(want[j] * (1 / rows)));
+        }
+      });
+    }
+  }
+  test('an empty leading dim sums to zeros', () => {
+    expect(flint.zeros([0, 20]).sum(0).toArray()).toEqual(new Array(20).fill(0));
+  });
+});
