@@ -55,8 +55,35 @@ export class Tensor {
   readonly dtype: DType;
   readonly device: Device = 'cpu';
   requiresGrad = false;
+  /** @internal the gradient, as flint's own code reads and writes it (see `grad`) */
+  _grad: Tensor | null = null;
+  /**
+   * @internal made by the backward engine as a leaf's gradient and never handed to code
+   * outside flint (it was not read through `grad`): clearing it may free it at once.
+   */
+  _unseen = false;
+
   /** Accumulated gradient after backward() (leaves only). */
-  grad: Tensor | null = null;
+  get grad(): Tensor | null {
+    const g = this._grad;
+    if (g !== null) g._unseen = false;
+    return g;
+  }
+  set grad(g: Tensor | null) {
+    this._grad = g;
+  }
+
+  /**
+   * @internal Sets the gradient to null (zeroGrad's default). A gradient the engine made that
+   * no code outside flint has seen is freed now, as PyTorch frees it with its last reference:
+   * the next backward reuses its memory while it is still in cache, and the garbage collector
+   * has megabytes less to find each step.
+   */
+  _dropGrad(): void {
+    const g = this._grad;
+    this._grad = null;
+    if (g !== null && g._unseen && !g._h.disposed) g._h.dispose();
+  }
   /** The op that produced this tensor (null for leaves). */
   gradFn: Node | null = null;
 
@@ -147,9 +174,9 @@ export class Tensor {
   /** Frees the native memory now. Later use throws. Views of it keep the storage alive. */
   dispose(): void {
     this._h.dispose();
-    if (this.grad) {
-      this.grad.dispose();
-      this.grad = null;
+    if (this._grad) {
+      this._grad.dispose();
+      this._grad = null;
     }
     // gradFn stays: a graph through this tensor still backpropagates (ops whose backward
     // needs the freed values say so).

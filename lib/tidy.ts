@@ -30,7 +30,7 @@ function collect(root: unknown, out: Set<Tensor>): void {
     seen.add(v);
     if (v instanceof Tensor) {
       out.add(v);
-      if (v.grad) out.add(v.grad);
+      if (v._grad) out.add(v._grad);
       continue;
     }
     if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet) continue;

@@ -7,8 +7,11 @@
 // freed as soon as no pending node holds it (PyTorch frees them by reference count) rather than
 // left to the garbage collector, whose runs the native memory they report otherwise triggers
 // about once a step (the seed CNN made some 30 MB of gradients a step). Leaf gradients are
-// copies (accumulateLeaf), so nothing the caller sees is freed; tensors made before the pass
-// (the seed gradient, the caller's) never are.
+// copies (accumulateLeaf) or stolen gradients nothing else reads, so nothing the caller sees is
+// freed; tensors made before the pass (the seed gradient, the caller's) never are. A leaf
+// gradient made here stays marked unseen until code outside flint reads it through `.grad`;
+// zeroGrad frees an unseen one at once (Tensor._dropGrad), where the garbage collector would
+// find it only at its next major collection (the seed MLP: 2 MB of weight gradients a step).
 import type { NativeTensor } from '../../binding';
 import { keep, tensorCount, tidyScopes, type Tensor } from '../tensor';
 import { Node } from './node';
@@ -87,12 +90,13 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
           if (prev) drop(prev);
           grads.set(x.gradFn, sum);
           hold(sum);
-        } else if (!x.grad && gi._id >= firstId && !held.has(gi._h) && !taken.has(gi._h) && gi.dtype === x.dtype &&
+        } else if (!x._grad && gi._id >= firstId && !held.has(gi._h) && !taken.has(gi._h) && gi.dtype === x.dtype &&
           gi._h.soleContiguous) {
           // The engine's own gradient, and nothing else reads its storage: it becomes .grad as
           // it is (PyTorch steals it too) instead of being copied.
           checkLeafShape(x, gi);
-          x.grad = keep(gi);
+          x._grad = keep(gi);
+          gi._unseen = true;
           taken.add(gi._h);
         } else {
           accumulateLeaf(x, gi);
@@ -140,10 +144,12 @@ function checkLeafShape(x: Tensor, g: Tensor): void {
 
 function accumulateLeaf(x: Tensor, g: Tensor): void {
   checkLeafShape(x, g);
-  if (x.grad) {
-    x.grad._accumulate(g);
+  if (x._grad) {
+    x._grad._accumulate(g);
   } else {
     // A private contiguous copy: g may be shared with other inputs or be a broadcast view.
-    x.grad = keep(g.clone());
+    const c = keep(g.clone());
+    c._unseen = true;
+    x._grad = c;
   }
 }

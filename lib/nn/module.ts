@@ -149,9 +149,9 @@ export abstract class Module {
   /** Clears gradients: sets them to null (PyTorch's default), or zeros them in place. */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
-      if (!p.grad) continue;
-      if (setToNone) p.grad = null;
-      else p.grad.zero_();
+      if (!p._grad) continue;
+      if (setToNone) p._dropGrad();
+      else p._grad.zero_();
     }
   }
 

@@ -42,13 +42,13 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     this.checkGrads();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (!p.grad) continue;
+        if (!p._grad) continue;
         let st = this.state.get(p);
         if (!st) {
           st = { step: 0, square_avg: keep(zerosLike(p)), acc_delta: keep(zerosLike(p)) };
           this.state.set(p, st);
         }
-        native.adadeltaStep(p._h, p.grad._h, (st.square_avg as Tensor)._h, (st.acc_delta as Tensor)._h, g.lr, g.rho,
+        native.adadeltaStep(p._h, p._grad._h, (st.square_avg as Tensor)._h, (st.acc_delta as Tensor)._h, g.lr, g.rho,
           g.eps, g.weightDecay, g.maximize);
         st.step = (st.step as number) + 1;
       }

@@ -51,14 +51,14 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     this.checkGrads();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (!p.grad) continue;
+        if (!p._grad) continue;
         let st = this.state.get(p);
         if (!st) {
           st = { step: 0, sum: keep(fullLike(p, this.defaults.initialAccumulatorValue)) };
           this.state.set(p, st);
         }
         const step = (st.step as number) + 1;
-        native.adagradStep(p._h, p.grad._h, (st.sum as Tensor)._h, step, g.lr, g.lrDecay, g.weightDecay, g.eps, g.maximize);
+        native.adagradStep(p._h, p._grad._h, (st.sum as Tensor)._h, step, g.lr, g.lrDecay, g.weightDecay, g.eps, g.maximize);
         st.step = step;
       }
     }

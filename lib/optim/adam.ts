@@ -36,7 +36,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     const decoupled = this.decoupled();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (!p.grad) continue;
+        if (!p._grad) continue;
         let st = this.state.get(p);
         if (!st) {
           st = { step: 0, exp_avg: keep(zerosLike(p)), exp_avg_sq: keep(zerosLike(p)) };
@@ -46,7 +46,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
         if (g.amsgrad && !st.max_exp_avg_sq) st.max_exp_avg_sq = keep(zerosLike(p));
         const step = (st.step as number) + 1;
         const vmax = g.amsgrad ? (st.max_exp_avg_sq as Tensor)._h : null;
-        native.adamStep(p._h, p.grad._h, (st.exp_avg as Tensor)._h, (st.exp_avg_sq as Tensor)._h, vmax, step, g.lr,
+        native.adamStep(p._h, p._grad._h, (st.exp_avg as Tensor)._h, (st.exp_avg_sq as Tensor)._h, vmax, step, g.lr,
           g.betas[0], g.betas[1], g.eps, g.weightDecay, g.amsgrad, g.maximize, decoupled);
         st.step = step;
       }

@@ -103,9 +103,9 @@ export abstract class Optimizer<O extends object> {
   zeroGrad(setToNone = true): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (!p.grad) continue;
-        if (setToNone) p.grad = null;
-        else p.grad.zero_();
+        if (!p._grad) continue;
+        if (setToNone) p._dropGrad();
+        else p._grad.zero_();
       }
     }
   }
@@ -148,14 +148,14 @@ export abstract class Optimizer<O extends object> {
       for (const p of g.params) {
         const i = index++;
         p._live(this.name);
-        if (!p.grad) continue;
-        p.grad._live(this.name);
+        if (!p._grad) continue;
+        p._grad._live(this.name);
         if (p.dtype !== 'float32' && p.dtype !== 'float64') {
           throw new TypeError(`${this.name}: parameter ${i} is ${p.dtype}; only float32 and float64 parameters can be optimized`);
         }
-        if (p.grad.dtype !== p.dtype || p.grad.shape.join() !== p.shape.join()) {
+        if (p._grad.dtype !== p.dtype || p._grad.shape.join() !== p.shape.join()) {
           throw new RangeError(
-            `${this.name}: parameter ${i} is ${shapeStr(p.shape)} ${p.dtype} but its gradient is ${shapeStr(p.grad.shape)} ${p.grad.dtype}`,
+            `${this.name}: parameter ${i} is ${shapeStr(p.shape)} ${p.dtype} but its gradient is ${shapeStr(p._grad.shape)} ${p._grad.dtype}`,
           );
         }
         if (!p.isContiguous()) throw new RangeError(`${this.name}: parameter ${i} is not contiguous`);

@@ -46,7 +46,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     this.checkGrads();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (!p.grad) continue;
+        if (!p._grad) continue;
         let st = this.state.get(p);
         if (!st) {
           st = { step: 0, square_avg: keep(zerosLike(p)) };
@@ -57,7 +57,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         if (g.centered && !st.grad_avg) st.grad_avg = keep(zerosLike(p));
         const gradAvg = g.centered ? (st.grad_avg as Tensor)._h : null;
         const buf = g.momentum > 0 ? (st.momentum_buffer as Tensor)._h : null;
-        native.rmspropStep(p._h, p.grad._h, (st.square_avg as Tensor)._h, gradAvg, buf, g.lr, g.alpha, g.eps,
+        native.rmspropStep(p._h, p._grad._h, (st.square_avg as Tensor)._h, gradAvg, buf, g.lr, g.alpha, g.eps,
           g.weightDecay, g.momentum, g.centered, g.maximize);
         st.step = (st.step as number) + 1;
       }

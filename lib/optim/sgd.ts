@@ -44,7 +44,7 @@ export class SGD extends Optimizer<SGDOptions> {
     this.checkGrads();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (!p.grad) continue;
+        if (!p._grad) continue;
         let buf: Tensor | null = null;
         let first = false;
         if (g.momentum !== 0) {
@@ -56,7 +56,7 @@ export class SGD extends Optimizer<SGDOptions> {
           }
           buf = st.momentum_buffer as Tensor;
         }
-        native.sgdStep(p._h, p.grad._h, buf ? buf._h : null, g.lr, g.momentum, g.dampening, g.weightDecay,
+        native.sgdStep(p._h, p._grad._h, buf ? buf._h : null, g.lr, g.momentum, g.dampening, g.weightDecay,
           g.nesterov, g.maximize, first);
       }
     }

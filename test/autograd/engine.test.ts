@@ -265,3 +265,74 @@ describe('memory: the engine frees its own gradients, and takes rather than copi
     expect(idx.disposed).toBe(false); // returned to the caller: never owned by the graph
   });
 });
+
+describe('zeroGrad frees a leaf gradient no code outside flint has seen', () => {
+  const live = () => flint.memoryStats().liveBytes;
+  const model = () => new flint.nn.Linear(256, 128);
+  // Each backward runs on an empty allocator cache, so its gradients get blocks of their own
+  // size (a cached block up to a quarter larger may otherwise be handed out whole).
+  const step = (m: flint.nn.Linear, opt: flint.optim.Optimizer) => {
+    opt.zeroGrad();
+    native.emptyCache();
+    m.forward(flint.randn([8, 256])).sum().backward();
+    opt.step();
+  };
+
+  test('an optimizer step does not count as seeing it: the next zeroGrad frees it at once', () => {
+    const m = model();
+    const opt = new flint.optim.SGD(m.parameters(), { lr: 0.1 });
+    step(m, opt);
+    const before = live();
+    opt.zeroGrad();
+    expect(before - live()).toBe((256 * 128 + 128) * 4);
+    expect(m.weight.grad).toBeNull();
+  });
+
+  test('a gradient read through .grad stays valid after zeroGrad, its values intact', () => {
+    const m = model();
+    const opt = new flint.optim.SGD(m.parameters(), { lr: 0.1 });
+    step(m, opt);
+    const g = m.weight.grad!;
+    const values = Array.from(g.dataSync() as Float32Array);
+    opt.zeroGrad();
+    m.zeroGrad();
+    expect(m.weight.grad).toBeNull();
+    expect(g.disposed).toBe(false);
+    expect(Array.from(g.dataSync() as Float32Array)).toEqual(values);
+    // the bias gradient was never read: freed
+    expect(m.bias!.grad).toBeNull();
+  });
+
+  test('Module.zeroGrad frees an unseen one too; zeroGrad(false) zeros in place and frees nothing', () => {
+    const m = model();
+    native.emptyCache();
+    m.forward(flint.randn([8, 256])).sum().backward();
+    const before = live();
+    m.zeroGrad();
+    expect(before - live()).toBe((256 * 128 + 128) * 4);
+    m.forward(flint.randn([8, 256])).sum().backward();
+    m.zeroGrad(false);
+    expect(m.weight.grad!.abs().sum().item()).toBe(0);
+  });
+
+  test('a gradient set by the caller is never freed by zeroGrad', () => {
+    const w = flint.randn([3]).requiresGrad_();
+    const mine = flint.ones([3]);
+    w.grad = mine;
+    new flint.optim.SGD([w], { lr: 1 }).zeroGrad();
+    expect(w.grad).toBeNull();
+    expect(mine.disposed).toBe(false);
+    expect(mine.toArray()).toEqual([1, 1, 1]);
+  });
+
+  test('a gradient accumulated over two backward passes (copied, then added to) is freed once unseen', () => {
+    const w = flint.randn([64, 64]).requiresGrad_();
+    const x = flint.randn([4, 64]);
+    native.emptyCache();
+    x.matmul(w).sum().backward();
+    x.matmul(w).sum().backward();
+    const before = live();
+    new flint.optim.SGD([w], { lr: 1 }).zeroGrad();
+    expect(before - live()).toBe(64 * 64 * 4);
+  });
+});

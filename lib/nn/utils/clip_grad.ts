@@ -17,12 +17,12 @@ function gradsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const grads: Tensor[] = [];
   list.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new TypeError(`${op}: parameter ${i} is not a tensor`);
-    if (!p.grad) return;
-    p.grad._live(op);
-    if (p.grad.dtype !== 'float32' && p.grad.dtype !== 'float64') {
-      throw new TypeError(`${op}: the gradient of parameter ${i} is ${p.grad.dtype}; expected float32 or float64`);
+    if (!p._grad) return;
+    p._grad._live(op);
+    if (p._grad.dtype !== 'float32' && p._grad.dtype !== 'float64') {
+      throw new TypeError(`${op}: the gradient of parameter ${i} is ${p._grad.dtype}; expected float32 or float64`);
     }
-    grads.push(p.grad);
+    grads.push(p._grad);
   });
   return grads;
 }
