@@ -39,7 +39,9 @@ enum { kToAcc = 0, kSetC = 1, kAddC = 2 };
 // repeat row m - 1, so an M-edge tile never reads past A. acc[2 * i], acc[2 * i + 1] is row i.
 // kStore (R = 8, a full tile, alpha = 1, no epilogue): 1 stores the tile to C (beta = 0), 2 adds
 // it to C (beta = 1), straight from the registers; 0 hands the accumulators back in acc.
-template <int R, bool kPacked, int kStore>
+// kHalf (with kStore = 0): columns 0-15 only, for an edge tile at most 16 wide (N = 784 ends
+// in one: the full kernel spent half its FMAs on the zero padding); acc[2 * i + 1] is zero.
+template <int R, bool kPacked, int kStore, bool kHalf = false>
 __attribute__((noinline)) void loop_rx32(int64_t kc, const float* a, int64_t ars, int64_t acs, int64_t m,
                                          const float* b, int64_t bs, __m512* acc, float* c, int64_t rsc) {
   int64_t off[R];
@@ -56,12 +58,12 @@ __attribute__((noinline)) void loop_rx32(int64_t kc, const float* a, int64_t ars
 #pragma GCC unroll 8
   for (int i = 0; i < R; i++) c0[i] = c1[i] = _mm512_setzero_ps();
   for (int64_t p = 0; p < kc; p++) {
-    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = kHalf ? b0 : _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 8
     for (int i = 0; i < R; i++) {
       const __m512 ai = _mm512_set1_ps(a[off[i]]);
       c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-      c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+      if (!kHalf) c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
     }
     a += acs;
     b += bs;
@@ -113,7 +115,13 @@ void ukernel_f32_avx512_8x32(int64_t kc, const float* a, int64_t ars, int64_t ac
       (packed ? loop_rx32<8, true, kAddC> : loop_rx32<8, false, kAddC>)(kc, a, ars, acs, m, b, bs, acc, c, rsc);
     return;
   }
-  if (m <= 2)
+  if (n <= 16) {
+    if (m <= 4)
+      loop_rx32<4, false, kToAcc, true>(kc, a, ars, acs, m, b, bs, acc, c, rsc);
+    else
+      (packed ? loop_rx32<8, true, kToAcc, true> : loop_rx32<8, false, kToAcc, true>)(kc, a, ars, acs, m, b, bs, acc,
+                                                                                       c, rsc);
+  } else if (m <= 2)
     loop_rx32<2, false, kToAcc>(kc, a, ars, acs, m, b, bs, acc, c, rsc);
   else if (m <= 4)
     loop_rx32<4, false, kToAcc>(kc, a, ars, acs, m, b, bs, acc, c, rsc);
