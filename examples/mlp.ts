@@ -35,7 +35,6 @@ function defaultData(): string {
   return candidates.find((d) => d && fs.existsSync(path.join(d, 'train-images-idx3-ubyte.gz'))) ?? 'data/mnist';
 }
 
-/** The first `limit` items of a dataset (all of it without a limit). */
 /** The first `limit` samples of a dataset (all of it without a limit). */
 export function head<S>(ds: flint.Dataset<S>, limit?: number): flint.Dataset<S> {
   if (limit === undefined || limit >= ds.length) return ds;
