@@ -108,7 +108,10 @@ void Allocator::release(void* p, size_t capacity) {
     sys_free(p, capacity);
     return;
   }
-  free_.emplace(capacity, p);
+  // First among the blocks of its size, so the next request of that size gets it back while it
+  // is likely still in cache (multimap::emplace put it last: the oldest, coldest block came
+  // back first; the seed MLP's ReLU and its gradient wrote into memory last used steps before).
+  free_.emplace_hint(free_.lower_bound(capacity), capacity, p);
   cached_ += capacity;
   while (cached_ > limit) {
     auto largest = std::prev(free_.end());
