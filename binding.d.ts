@@ -42,7 +42,8 @@ export interface Binding {
   unary(op: number, a: NativeTensor): NativeTensor;
   sum(a: NativeTensor, dims: number[], keepdim: boolean, scale: number): NativeTensor;
   maxDim(a: NativeTensor, dim: number, keepdim: boolean): [NativeTensor, NativeTensor];
-  matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
+  /** a @ b, with the last two dims of a (b) swapped first when transA (transB). */
+  matmul(a: NativeTensor, b: NativeTensor, transA?: boolean, transB?: boolean): NativeTensor;
   /** relu?(x @ w^T + b): the bias and ReLU in the GEMM's epilogue. */
   linear(x: NativeTensor, w: NativeTensor, b: NativeTensor | null, relu?: boolean): NativeTensor;
   /**

@@ -1,22 +1,12 @@
-// matmul and linear, and their backwards (products with the other operand, transposed as
-// strided views: the GEMM packs them, nothing is copied).
+// matmul and linear, and their backwards (products with the other operand, transposed by
+// native.matmul's flags as strided views: the GEMM packs them, nothing is copied).
 import { native } from '../native';
 import { record, Tensor } from '../tensor';
 import { reshapeRaw, sumToShape, live } from './util';
 import { Bin } from './elementwise';
 
-function mm(a: Tensor, b: Tensor): Tensor {
-  return new Tensor(native.matmul(a._h, b._h));
-}
-/** Swap the last two dims (a view). */
-function mT(x: Tensor): Tensor {
-  const n = x.ndim;
-  const st = x.strides;
-  const shape = x.shape.slice();
-  const strides = st.slice();
-  [shape[n - 2], shape[n - 1]] = [shape[n - 1], shape[n - 2]];
-  [strides[n - 2], strides[n - 1]] = [strides[n - 1], strides[n - 2]];
-  return new Tensor(native.asStrided(x._h, shape, strides, x._h.offset));
+function mm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  return new Tensor(native.matmul(a._h, b._h, transA, transB));
 }
 function unsq(x: Tensor, d: number): Tensor {
   const shape = x.shape.slice();
@@ -40,8 +30,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (a.ndim === 1 && b.ndim === 1) g2 = reshapeRaw(g, [1, 1]);
     else if (a.ndim === 1) g2 = unsq(g, -2); // [..., N] -> [..., 1, N]
     else if (b.ndim === 1) g2 = unsq(g, -1); // [..., M] -> [..., M, 1]
-    const ga = a.requiresGrad ? reshapeRaw(sumToShape(mm(g2, mT(b2)), a2.shape), a.shape.slice()) : null;
-    const gb = b.requiresGrad ? reshapeRaw(sumToShape(mm(mT(a2), g2), b2.shape), b.shape.slice()) : null;
+    const ga = a.requiresGrad ? reshapeRaw(sumToShape(mm(g2, b2, false, true), a2.shape), a.shape.slice()) : null;
+    const gb = b.requiresGrad ? reshapeRaw(sumToShape(mm(a2, g2, true, false), b2.shape), b.shape.slice()) : null;
     return [ga, gb];
   });
 }
@@ -52,7 +42,7 @@ function linearBackward(g: Tensor, x: Tensor, weight: Tensor, bias: Tensor | nul
   const outF = weight.shape[0];
   const g2 = reshapeRaw(g, [g.numel() / Math.max(outF, 1), outF]);
   const gx = x.requiresGrad ? reshapeRaw(mm(g2, weight), x.shape.slice()) : null;
-  const gw = weight.requiresGrad ? mm(mT(g2), reshapeRaw(x, [x.numel() / Math.max(inF, 1), inF])) : null;
+  const gw = weight.requiresGrad ? mm(g2, reshapeRaw(x, [x.numel() / Math.max(inF, 1), inF]), true) : null;
   const gb = bias && bias.requiresGrad ? new Tensor(native.sum(g2._h, [0], false, 1)) : null;
   return bias ? [gx, gw, gb] : [gx, gw];
 }

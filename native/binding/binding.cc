@@ -295,9 +295,22 @@ FLINT_FN(MaxDim) {
   });
 }
 
+// matmul(a, b, transA?, transB?): a @ b with the last two dims of a (of b) swapped first when
+// transA (transB) is true: the transposed operand as a view, without a handle of its own (the
+// backward of linear and matmul multiply by transposed operands every step).
 FLINT_FN(Matmul) {
   return guard(info, [&](Napi::Env env) -> Napi::Value {
-    return wrap(env, matmul(inst(env).ctx, tensor_arg(info, 0, "matmul", "input"), tensor_arg(info, 1, "matmul", "other")));
+    Tensor a = tensor_arg(info, 0, "matmul", "input"), b = tensor_arg(info, 1, "matmul", "other");
+    bool ta = info.Length() > 2 && bool_arg(info, 2), tb = info.Length() > 3 && bool_arg(info, 3);
+    auto transpose = [](Tensor& t, const char* name) {
+      size_t n = t.shape.size();
+      if (n < 2) throw RangeError(std::string("matmul: cannot transpose ") + name + " of shape " + shape_str(t.shape));
+      std::swap(t.shape[n - 2], t.shape[n - 1]);
+      std::swap(t.strides[n - 2], t.strides[n - 1]);
+    };
+    if (ta) transpose(a, "input");
+    if (tb) transpose(b, "other");
+    return wrap(env, matmul(inst(env).ctx, a, b));
   });
 }
 

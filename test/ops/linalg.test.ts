@@ -1,5 +1,6 @@
 // matmul and linear: finite-difference gradient checks (float64) and PyTorch goldens.
 import * as flint from '../../lib';
+import { native } from '../../lib/native';
 import { gradcheck, GradcheckInput } from '../helpers/gradcheck';
 import { inputMaker } from '../helpers/inputs';
 import { runGoldens } from '../helpers/goldens';
@@ -121,6 +122,33 @@ describe('linearRelu: bias and ReLU in the GEMM epilogue', () => {
     const x = flint.randn([2, 3]);
     x.dispose();
     expect(() => linearRelu(x, flint.randn([4, 3]))).toThrow(/linearRelu/);
+  });
+});
+
+describe('native.matmul transpose flags (the backward of linear and matmul)', () => {
+  test('equal matmul on transposed views bit for bit, 2-D and batched, float32 and float64', () => {
+    flint.manualSeed(5);
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[64, 10], [64, 256], true, false], // linear's weight gradient g^T x
+      [[7, 5], [9, 5], false, true],
+      [[5, 7], [9, 5], true, true],
+      [[3, 6, 4], [3, 5, 4], false, true], // batched
+      [[2, 3, 6, 4], [6, 5], true, false], // batch broadcast
+    ];
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [sa, sb, ta, tb] of cases) {
+        const a = flint.randn(sa, { dtype }), b = flint.randn(sb, { dtype });
+        const got = new flint.Tensor(native.matmul(a._h, b._h, ta, tb)).dataSync();
+        const want = flint.matmul(ta ? a.transpose(-2, -1) : a, tb ? b.transpose(-2, -1) : b).dataSync();
+        expect([dtype, sa, sb, got.length === want.length && got.every((v, i) => Object.is(v, want[i]))]).toEqual([dtype, sa, sb, true]);
+      }
+    }
+  });
+
+  test('a transposed 1-D operand or mismatched shapes are refused, naming matmul', () => {
+    expect(() => native.matmul(flint.randn([4])._h, flint.randn([4, 2])._h, true, false)).toThrow(/matmul: cannot transpose input of shape \[4\]/);
+    expect(() => native.matmul(flint.randn([4, 2])._h, flint.randn([3])._h, false, true)).toThrow(/matmul: cannot transpose other of shape \[3\]/);
+    expect(() => native.matmul(flint.randn([4, 2])._h, flint.randn([4, 3])._h, false, false)).toThrow(/matmul: shapes \[4, 2\] and \[4, 3\]/);
   });
 });
 
