@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/shape.h"
+
 namespace flint {
 
 // Errors raised by core and kernels; the binding turns them into JS TypeError / RangeError.
@@ -59,7 +61,6 @@ struct Storage {
   uint64_t version = 0;
 };
 
-using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& s);
 int64_t numel_of(const Shape& s);

@@ -28,7 +28,7 @@ void fill_(const Tensor& t, double v);
 Tensor cast(Context& ctx, const Tensor& t, DType d);
 
 // Sum over dims (all when dims is empty), times scale (mean = sum * 1/n).
-Tensor sum(Context& ctx, const Tensor& a, std::vector<int64_t> dims, bool keepdim, double scale);
+Tensor sum(Context& ctx, const Tensor& a, const Shape& dims, bool keepdim, double scale);
 // Max along dim: values and int64 indices (first index among ties; NaN wins).
 std::pair<Tensor, Tensor> max_dim(Context& ctx, const Tensor& a, int64_t dim, bool keepdim);
 

@@ -34,7 +34,7 @@ void sum_leading(const T* x, int64_t rows, int64_t cols, double scale, T* o) {
 }
 }  // namespace
 
-Tensor sum(Context& ctx, const Tensor& a, std::vector<int64_t> dims, bool keepdim, double scale) {
+Tensor sum(Context& ctx, const Tensor& a, const Shape& dims, bool keepdim, double scale) {
   int64_t nd = a.dim();
   std::vector<bool> red(std::max<int64_t>(nd, 1), false);
   if (dims.empty()) std::fill(red.begin(), red.end(), true);
