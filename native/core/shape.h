@@ -75,7 +75,7 @@ class Shape {
   void clear() { n_ = 0; }
   void resize(size_t n, int64_t v = 0) {
     if (n > n_) {
-      reserve(grown(n));
+      if (n > cap_) reserve(grown(n));
       std::fill(data() + n_, data() + n, v);
     }
     n_ = n;
