@@ -61,7 +61,6 @@ struct Storage {
   uint64_t version = 0;
 };
 
-
 std::string shape_str(const Shape& s);
 int64_t numel_of(const Shape& s);
 // numel of a shape that is about to be allocated or viewed: throws RangeError naming op when a
